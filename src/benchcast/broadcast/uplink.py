@@ -1,0 +1,249 @@
+"""The uplink: sends the spool to the server over a websocket, and keeps doing so.
+
+It is a state machine (DESIGN.md §2):
+
+    CONNECTING ──welcome──► STREAMING ──drop──► RESUMING ──backoff──► CONNECTING
+         │                      │                                      …
+         └──────── refused / close() ─────────────────────────────► CLOSED
+
+Resuming is a state, not special cases: every (re)connection says hello with the stream id
+from the spool, learns the last pseq the server stored, forgets what was acknowledged, and
+sends the rest. Backoff is exponential with full jitter, so a server restart is not met by
+every publisher at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from benchcast.broadcast.spool import Spool
+
+log = logging.getLogger("benchcast.uplink")
+
+BATCH = 500
+MAX_IN_FLIGHT = 5000
+BACKOFF_MIN = 0.25
+BACKOFF_MAX = 15.0
+
+
+class UplinkState(enum.Enum):
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+    RESUMING = "resuming"
+    CLOSED = "closed"
+
+
+_TRANSITIONS = {
+    UplinkState.CONNECTING: {UplinkState.STREAMING, UplinkState.RESUMING, UplinkState.CLOSED},
+    UplinkState.STREAMING: {UplinkState.RESUMING, UplinkState.CLOSED},
+    UplinkState.RESUMING: {UplinkState.CONNECTING, UplinkState.CLOSED},
+    UplinkState.CLOSED: set(),
+}
+
+
+class Refused(Exception):
+    """The server refused this publisher for good (bad key, replaced, unknown stream)."""
+
+
+@dataclass
+class UplinkInfo:
+    stream_id: str | None = None
+    url: str | None = None
+    refused: str | None = None
+    acked: int = 0
+    connects: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def ws_url(server: str) -> str:
+    base = server.rstrip("/")
+    if base.startswith("https://"):
+        base = "wss://" + base[len("https://") :]
+    elif base.startswith("http://"):
+        base = "ws://" + base[len("http://") :]
+    elif not base.startswith(("ws://", "wss://")):
+        base = "ws://" + base
+    return base + "/ws/publish"
+
+
+class Uplink:
+    """Runs on its own thread with its own event loop; ``notify()`` says the spool grew."""
+
+    def __init__(
+        self,
+        server: str,
+        key: str,
+        spool: Spool,
+        *,
+        title: str = "",
+        tags: list[str] | None = None,
+        on_message: Callable[[str], None] = lambda _m: None,
+    ) -> None:
+        self.server = server
+        self.key = key
+        self.spool = spool
+        self.title = title
+        self.tags = tags or []
+        self.on_message = on_message
+        self.state = UplinkState.CONNECTING
+        self.info = UplinkInfo(stream_id=spool.stream_id)
+        self.welcomed = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._wake: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="benchcast-uplink", daemon=True)
+        self._stop = False
+
+    def _to(self, state: UplinkState) -> None:
+        if state not in _TRANSITIONS[self.state]:
+            raise RuntimeError(f"uplink cannot go from {self.state.value} to {state.value}")
+        self.state = state
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def notify(self) -> None:
+        if self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._stop = True
+        self.notify()
+        self._thread.join(timeout)
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._run())
+        finally:
+            self._loop.close()
+
+    async def _run(self) -> None:
+        self._wake = asyncio.Event()
+        delay = BACKOFF_MIN
+        while not self._stop:
+            try:
+                await self._session()
+                delay = BACKOFF_MIN
+            except Refused as err:
+                self.info.refused = str(err)
+                self.on_message(f"server refused this stream: {err}")
+                self.welcomed.set()
+                if self.state is not UplinkState.CLOSED:
+                    self._to(UplinkState.CLOSED)
+                return
+            except (OSError, websockets.exceptions.WebSocketException, TimeoutError) as err:
+                self.info.errors.append(str(err))
+                del self.info.errors[:-10]
+            if self._stop:
+                break
+            if self.state is not UplinkState.RESUMING:
+                self._to(UplinkState.RESUMING)
+            # Full jitter: sleep anywhere in [0, delay], then widen the window.
+            sleep = random.uniform(0, delay)
+            delay = min(BACKOFF_MAX, delay * 2)
+            try:
+                await asyncio.wait_for(self._wait_stop(), sleep)
+            except TimeoutError:
+                pass
+            if not self._stop:
+                self._to(UplinkState.CONNECTING)
+        if self.state is not UplinkState.CLOSED:
+            self._to(UplinkState.CLOSED)
+
+    async def _wait_stop(self) -> None:
+        while not self._stop:
+            assert self._wake is not None
+            await self._wake.wait()
+            self._wake.clear()
+
+    async def _session(self) -> None:
+        async with connect(
+            ws_url(self.server),
+            open_timeout=10,
+            max_size=2**22,
+            ping_interval=20,
+            ping_timeout=20,
+            close_timeout=2,
+        ) as ws:
+            self.info.connects += 1
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "key": self.key,
+                        "stream": self.spool.stream_id,
+                        "title": self.title,
+                        "tags": self.tags,
+                        "protocol": 1,
+                    }
+                )
+            )
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), 15))
+            if welcome.get("type") == "error":
+                raise Refused(welcome.get("message", "refused"))
+            if welcome.get("type") != "welcome":
+                raise Refused(f"unexpected reply {welcome.get('type')!r}")
+            if self.spool.stream_id is None:
+                self.spool.set("stream", welcome["stream"])
+            self.info.stream_id = welcome["stream"]
+            self.info.url = self.server.rstrip("/") + welcome.get("url", "")
+            acked = int(welcome.get("acked", 0))
+            self.spool.ack(acked)
+            self.info.acked = acked
+            self._to(UplinkState.STREAMING)
+            self.welcomed.set()
+            sender = asyncio.ensure_future(self._send_loop(ws, acked))
+            try:
+                await self._receive_loop(ws)
+            finally:
+                sender.cancel()
+                try:
+                    await sender
+                except (asyncio.CancelledError, Exception):
+                    pass
+
+    async def _send_loop(self, ws: ClientConnection, sent: int) -> None:
+        assert self._wake is not None
+        while True:
+            if sent - self.info.acked < MAX_IN_FLIGHT:
+                batch = self.spool.pending(after=sent, limit=BATCH)
+                if batch:
+                    await ws.send(
+                        '{"type":"events","events":[' + ",".join(s.wire() for s in batch) + "]}"
+                    )
+                    sent = batch[-1].pseq
+                    continue
+            if self._stop and self.info.acked >= self.spool.last_pseq:
+                await ws.close()
+                return
+            try:
+                await asyncio.wait_for(self._wake.wait(), 0.5)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _receive_loop(self, ws: ClientConnection) -> None:
+        async for raw in ws:
+            msg: dict[str, Any] = json.loads(raw)
+            kind = msg.get("type")
+            if kind == "ack":
+                self.info.acked = int(msg["pseq"])
+                self.spool.ack(self.info.acked)
+                self.notify()
+            elif kind == "reject":
+                self.on_message(f"server refused event {msg.get('pseq')}: {msg.get('message')}")
+            elif kind == "error":
+                if msg.get("code") in ("auth", "replaced", "stream", "hello"):
+                    raise Refused(msg.get("message", "refused"))
+                self.on_message(f"server error: {msg.get('message')}")

@@ -1,0 +1,316 @@
+"""The command line. Each command is a thin call into a module below.
+
+Messages go to stderr prefixed ``benchcast:``; exit codes: 0 ok, 1 failed, 2 usage or refused,
+and ``stream``/``live`` return the streamed command's own exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchcast import settings
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"benchcast: {message}\n")
+
+
+def _add_store_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        help=settings.SETTINGS["data"].help
+        + " (env BENCHCAST_DATA; default: the per-user data folder)",
+    )
+    p.add_argument("--db", help=settings.SETTINGS["db"].help + " (env BENCHCAST_DB)")
+
+
+def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from benchcast.store.database import Store
+
+    return Store(settings.db_url(args.data, args.db))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from benchcast.server.run import bind, serve, url_of
+
+    host = settings.resolve("host", args.host)
+    port = int(settings.resolve("port", args.port))
+    try:
+        sock = bind(host, port)
+    except OSError as err:
+        _err(f"cannot listen on {host}:{port}: {err.strerror}")
+        return 1
+    url = url_of(sock)
+    db = settings.db_url(args.data, args.db)
+    _err(f"serving on {url} (store: {db.split('://')[0]})")
+    print(url, flush=True)
+    serve(sock, db, log_level=args.log_level)
+    return 0
+
+
+def cmd_channel_create(args: argparse.Namespace) -> int:
+    from benchcast.store.database import StoreError
+
+    store = _store(args)
+    try:
+        channel, key = store.create_channel(args.name)
+    except StoreError as err:
+        _err(str(err))
+        return 2
+    finally:
+        store.close()
+    _err(
+        f"created channel {channel.name!r}; its stream key is shown once, below — keep it "
+        "secret, it lets anyone stream on this channel"
+    )
+    print(key)
+    return 0
+
+
+def cmd_streams(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        streams = store.streams(limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([s.summary() for s in streams], indent=2))
+        return 0
+    for s in streams:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.started_at))
+        state = "LIVE" if s.live else f"{int(s.last_t // 60)}m{int(s.last_t % 60):02d}s"
+        print(f"{s.id}  {when}  {state:>9}  {s.channel:<16} {s.title}")
+    if not streams:
+        _err("no streams yet")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        stream = store.stream(args.stream_id)
+        if stream is None:
+            _err(f"no stream {args.stream_id!r}")
+            return 2
+        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+        try:
+            if args.format == "jsonl":
+                from benchcast.replay.jsonl import export_jsonl
+
+                n = export_jsonl(store, stream.id, out)
+            else:
+                from benchcast.replay.asciicast import export_asciicast
+
+                n = export_asciicast(store, stream.id, out)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    finally:
+        store.close()
+    _err(
+        f"exported {n} events of stream {stream.id} as {args.format}"
+        + (f" to {args.output}" if args.output else "")
+    )
+    return 0
+
+
+def _stream_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--title", default="", help="the stream's title")
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        dest="tags",
+        help="a field or topic tag (repeatable): --tag ml --tag debugging",
+    )
+
+
+def cmd_stream(args: argparse.Namespace) -> int:
+    from benchcast.broadcast.session import Broadcast
+
+    server = settings.resolve("server", args.server)
+    key = settings.resolve("key", args.key)
+    if not server or not key:
+        _err("stream needs --server URL and --key KEY (or BENCHCAST_SERVER and BENCHCAST_KEY)")
+        return 2
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    data = Path(settings.resolve("data", args.data)).expanduser()
+    bc = Broadcast(
+        server=server, key=key, data_dir=data, title=args.title, tags=args.tags, resume=args.resume
+    )
+    bc.start()
+    if bc.uplink.info.url:
+        _err(f"live at {bc.uplink.info.url}")
+    if args.resume and not cmd:
+        bc.resume_only()
+        status = 0
+    else:
+        status = bc.run_terminal(cmd or None)
+    left = bc.close(drain=args.drain)
+    if left:
+        _err(
+            f"{left} events not yet delivered; they are kept on disk — run "
+            "`benchcast stream --resume` with the same server and key to send them"
+        )
+    elif bc.uplink.info.url:
+        _err(f"stream ended; the archive is at {bc.uplink.info.url}")
+    return status
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from benchcast.live import go_live
+
+    return go_live(
+        title=args.title,
+        tags=args.tags,
+        data=args.data,
+        port=args.port,
+        cmd=[c for c in args.cmd if c != "--"] or None,
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from benchcast.demo import run_demo
+
+    return run_demo(port=args.port, host=args.host, data=args.data, rounds=args.rounds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benchcast",
+        description="Live-stream the practice of science: your terminal, as text, to a web "
+        "page anyone with the link can watch, kept as a replayable archive.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "serve",
+        help="run a Benchcast server",
+        description="Run a Benchcast server (one process, SQLite by default).",
+    )
+    p.add_argument("--host", help=settings.SETTINGS["host"].help + " (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help=settings.SETTINGS["port"].help + " (default 8765)")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="how much the server logs",
+    )
+    _add_store_args(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "channel",
+        help="manage channels",
+        description="Manage channels (each has a secret stream key).",
+    )
+    csub = p.add_subparsers(dest="channel_command", metavar="ACTION", required=True)
+    c = csub.add_parser(
+        "create",
+        help="create a channel and print its stream key",
+        description="Create a channel; its stream key is the last line of stdout, shown once.",
+    )
+    c.add_argument("name", help="channel name: lowercase letters, digits, '-' and '_'")
+    _add_store_args(c)
+    c.set_defaults(func=cmd_channel_create)
+
+    p = sub.add_parser(
+        "stream",
+        help="stream a command's terminal to a server",
+        description="Run CMD (default: $SHELL) in a pty and stream it live.",
+    )
+    p.add_argument("--server", help=settings.SETTINGS["server"].help + " (env BENCHCAST_SERVER)")
+    p.add_argument("--key", help=settings.SETTINGS["key"].help + " (env BENCHCAST_KEY)")
+    _stream_opts(p)
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the stream whose events are still in the spool (after a "
+        "crash), sending them first",
+    )
+    p.add_argument(
+        "--drain",
+        type=float,
+        default=10.0,
+        help="seconds to wait at the end for the server to acknowledge everything",
+    )
+    p.add_argument("--data", help=settings.SETTINGS["data"].help)
+    p.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD ARGS… (default: $SHELL)")
+    p.set_defaults(func=cmd_stream)
+
+    p = sub.add_parser(
+        "live",
+        help="go live from this folder, now",
+        description="Stream your shell: uses the configured server "
+        "(BENCHCAST_SERVER/BENCHCAST_KEY), else a local one on "
+        "127.0.0.1, starting it if none runs. Prints the URL.",
+    )
+    _stream_opts(p)
+    p.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port of the local server (default 8765; busy → a free one)",
+    )
+    p.add_argument("--data", help=settings.SETTINGS["data"].help)
+    p.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD ARGS… (default: $SHELL)")
+    p.set_defaults(func=cmd_live)
+
+    p = sub.add_parser(
+        "demo",
+        help="a live demo stream to open in a browser",
+        description="Start a server and stream a scripted but real terminal "
+        "session (a tiny experiment that trains and prints its "
+        "loss). Prints the URL to open.",
+    )
+    p.add_argument(
+        "--port", type=int, default=8765, help="port to serve on (default 8765; 0 picks a free one)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help=settings.SETTINGS["host"].help)
+    p.add_argument("--data", help="store folder (default: a fresh temporary folder)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="how many demo sessions to stream before exiting (0: until Ctrl-C)",
+    )
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("streams", help="list streams", description="List streams, newest first.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--limit", type=int, default=100, help="at most this many")
+    _add_store_args(p)
+    p.set_defaults(func=cmd_streams)
+
+    p = sub.add_parser(
+        "export",
+        help="export a stream",
+        description="Export a stream as an asciicast v2 recording or as JSONL "
+        "events (one envelope per line).",
+    )
+    p.add_argument("stream_id", metavar="STREAM_ID")
+    p.add_argument("--format", choices=["asciicast", "jsonl"], required=True)
+    p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    _add_store_args(p)
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""The fold: a stream's state as a function of its log, and keyframes as snapshots of it.
+
+This module is the one owner of "what does the stream look like after event N". The server
+folds live events to write keyframes; replay, seek and tests fold stored events. A keyframe is
+``StreamFold.snapshot()``: plain JSON that ``StreamFold.restore()`` turns back into a fold, so
+joining at hour 4 costs one keyframe plus the events after it.
+
+Terminal screens are folded through pyte, a VT100/xterm emulator. A terminal's snapshot holds
+its size, title and an ANSI string that redraws the screen (text, colours, attributes and the
+cursor) when written to a reset terminal; that is also what a viewer's xterm.js is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyte
+from pyte.screens import Char
+
+from benchcast.events import Event
+
+SNAPSHOT_VERSION = 1
+
+_FG = {
+    "black": 30,
+    "red": 31,
+    "green": 32,
+    "brown": 33,
+    "blue": 34,
+    "magenta": 35,
+    "cyan": 36,
+    "white": 37,
+    "brightblack": 90,
+    "brightred": 91,
+    "brightgreen": 92,
+    "brightbrown": 93,
+    "brightblue": 94,
+    "brightmagenta": 95,
+    "brightcyan": 96,
+    "brightwhite": 97,
+}
+
+
+def _colour(name: str, base: int) -> str:
+    """SGR parameters for a pyte colour name or hex value; base is 30 (fg) or 40 (bg)."""
+    if name == "default":
+        return str(base + 9)
+    if name in _FG:
+        code = _FG[name]
+        return str(code + (base - 30))
+    if len(name) == 6:
+        try:
+            r, g, b = int(name[0:2], 16), int(name[2:4], 16), int(name[4:6], 16)
+        except ValueError:
+            return str(base + 9)
+        return f"{base + 8};2;{r};{g};{b}"
+    return str(base + 9)
+
+
+def _sgr(c: Char) -> str:
+    parts = ["0"]
+    if c.bold:
+        parts.append("1")
+    if c.italics:
+        parts.append("3")
+    if c.underscore:
+        parts.append("4")
+    if c.blink:
+        parts.append("5")
+    if c.reverse:
+        parts.append("7")
+    if c.strikethrough:
+        parts.append("9")
+    if c.fg != "default":
+        parts.append(_colour(c.fg, 30))
+    if c.bg != "default":
+        parts.append(_colour(c.bg, 40))
+    return "\x1b[" + ";".join(parts) + "m"
+
+
+class TerminalFold:
+    """One terminal's screen, fed with output text."""
+
+    def __init__(self, cols: int = 80, rows: int = 24, title: str = "") -> None:
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.Stream(self.screen)
+        self.title = title
+        self.closed = False
+
+    @property
+    def cols(self) -> int:
+        return int(self.screen.columns)
+
+    @property
+    def rows(self) -> int:
+        return int(self.screen.lines)
+
+    def feed(self, text: str) -> None:
+        self.stream.feed(text)
+
+    def resize(self, cols: int, rows: int) -> None:
+        self.screen.resize(rows, cols)
+
+    def text(self) -> list[str]:
+        """The screen as plain lines, trailing spaces removed."""
+        return [line.rstrip() for line in self.screen.display]
+
+    def ansi(self) -> str:
+        """An ANSI string that redraws this screen on a freshly reset terminal of its size."""
+        out: list[str] = ["\x1b[0m\x1b[H\x1b[2J"]
+        buf = self.screen.buffer
+        default = self.screen.default_char
+        for y in range(self.rows):
+            row = buf[y]
+            last = self.cols
+            while last > 0 and row[last - 1] == default:
+                last -= 1
+            out.append(f"\x1b[{y + 1};1H")
+            cur = ""
+            x = 0
+            while x < last:
+                ch = row[x]
+                if ch.data == "":  # the right half of a wide character
+                    x += 1
+                    continue
+                style = _sgr(ch)
+                if style != cur:
+                    out.append(style)
+                    cur = style
+                out.append(ch.data)
+                x += 1
+        out.append("\x1b[0m")
+        cur_y, cur_x = self.screen.cursor.y, self.screen.cursor.x
+        out.append(f"\x1b[{cur_y + 1};{cur_x + 1}H")
+        if self.screen.cursor.hidden:
+            out.append("\x1b[?25l")
+        return "".join(out)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "cols": self.cols,
+            "rows": self.rows,
+            "title": self.title,
+            "closed": self.closed,
+            "ansi": self.ansi(),
+        }
+
+    @classmethod
+    def restore(cls, snap: dict[str, Any]) -> TerminalFold:
+        term = cls(int(snap["cols"]), int(snap["rows"]), str(snap.get("title", "")))
+        term.feed(str(snap.get("ansi", "")))
+        term.closed = bool(snap.get("closed", False))
+        return term
+
+
+@dataclass
+class StreamFold:
+    """The state of a whole stream. Kinds it does not know are ignored, not refused."""
+
+    title: str = ""
+    tags: list[str] = field(default_factory=list)
+    air: str = "on"
+    activity: str | None = None
+    now: dict[str, str] = field(default_factory=dict)
+    ended: bool = False
+    terms: dict[str, TerminalFold] = field(default_factory=dict)
+    seq: int = 0
+    t: float = 0.0
+    output_bytes: int = 0
+
+    def apply(self, ev: Event) -> None:
+        handler = _HANDLERS.get(ev.kind)
+        if handler is not None:
+            handler(self, ev)
+        self.seq = ev.seq
+        self.t = ev.t
+
+    def apply_all(self, events: Iterable[Event]) -> StreamFold:
+        for ev in events:
+            self.apply(ev)
+        return self
+
+    def term(self, source: str) -> TerminalFold:
+        term = self.terms.get(source)
+        if term is None:
+            term = self.terms[source] = TerminalFold()
+        return term
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "v": SNAPSHOT_VERSION,
+            "seq": self.seq,
+            "t": self.t,
+            "title": self.title,
+            "tags": self.tags,
+            "air": self.air,
+            "activity": self.activity,
+            "now": self.now,
+            "ended": self.ended,
+            "terms": {src: term.snapshot() for src, term in self.terms.items()},
+        }
+
+    @classmethod
+    def restore(cls, snap: dict[str, Any]) -> StreamFold:
+        fold = cls(
+            title=snap.get("title", ""),
+            tags=list(snap.get("tags", [])),
+            air=snap.get("air", "on"),
+            activity=snap.get("activity"),
+            now=dict(snap.get("now", {})),
+            ended=bool(snap.get("ended", False)),
+            seq=int(snap.get("seq", 0)),
+            t=float(snap.get("t", 0.0)),
+        )
+        fold.terms = {src: TerminalFold.restore(s) for src, s in snap.get("terms", {}).items()}
+        return fold
+
+
+def _on_start(f: StreamFold, ev: Event) -> None:
+    f.title = ev.data.get("title", "")
+    f.tags = list(ev.data.get("tags", []))
+    f.activity = ev.data.get("activity") or f.activity
+    f.ended = False
+
+
+def _on_end(f: StreamFold, ev: Event) -> None:
+    f.ended = True
+
+
+def _on_air(f: StreamFold, ev: Event) -> None:
+    f.air = ev.data["state"]
+
+
+def _on_activity(f: StreamFold, ev: Event) -> None:
+    f.activity = ev.data["mode"]
+
+
+def _on_now(f: StreamFold, ev: Event) -> None:
+    f.now = {k: v for k, v in ev.data.items() if v}
+
+
+def _on_term_open(f: StreamFold, ev: Event) -> None:
+    f.terms[ev.source] = TerminalFold(ev.data["cols"], ev.data["rows"], ev.data.get("title", ""))
+
+
+def _on_term_output(f: StreamFold, ev: Event) -> None:
+    text = ev.data["text"]
+    f.output_bytes += len(text)
+    f.term(ev.source).feed(text)
+
+
+def _on_term_resize(f: StreamFold, ev: Event) -> None:
+    f.term(ev.source).resize(ev.data["cols"], ev.data["rows"])
+
+
+def _on_term_close(f: StreamFold, ev: Event) -> None:
+    f.term(ev.source).closed = True
+
+
+_HANDLERS: dict[str, Callable[[StreamFold, Event], None]] = {
+    "stream.start": _on_start,
+    "stream.end": _on_end,
+    "air": _on_air,
+    "activity": _on_activity,
+    "now": _on_now,
+    "term.open": _on_term_open,
+    "term.output": _on_term_output,
+    "term.resize": _on_term_resize,
+    "term.close": _on_term_close,
+}
+
+
+def register(kind: str, handler: Callable[[StreamFold, Event], None]) -> None:
+    """Let a module fold a kind of its own (code, runs, chat … add their state here)."""
+    _HANDLERS[kind] = handler

@@ -1,0 +1,187 @@
+"""The publisher websocket: authenticate a stream key, store events, then acknowledge them.
+
+Protocol (docs/protocol.md has the whole of it, with an example):
+
+    → {"type": "hello", "key": K, "stream": null | ID, "title": T, "tags": [...]}
+    ← {"type": "welcome", "stream": ID, "acked": N, "url": "/s/ID"}
+    → {"type": "events", "events": [{"pseq": 1, "t": 0.0, "kind": …, "source": …, "data": …}]}
+    ← {"type": "reject", "pseq": 7, "message": "…"}      (only for a refused event)
+    ← {"type": "ack", "pseq": 7}                          (everything up to 7 is durable)
+
+An event is acknowledged only after the store has committed it. A resent event (pseq not above
+the stream's last stored pseq) is acknowledged again and not stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from benchcast.events import Draft, EventError, parse_draft, validate_payload
+from benchcast.server.state import ServerState
+from benchcast.store.database import Stream
+
+log = logging.getLogger("benchcast.ingest")
+
+HELLO_TIMEOUT = 10.0
+MAX_BATCH = 1000
+
+CLOSE_PROTOCOL = 4400
+CLOSE_AUTH = 4401
+CLOSE_NOT_FOUND = 4404
+CLOSE_REPLACED = 4409
+CLOSE_RATE = 4429
+
+
+class ProtocolError(Exception):
+    pass
+
+
+async def _send(ws: WebSocket, msg: dict[str, Any]) -> None:
+    await ws.send_text(json.dumps(msg, separators=(",", ":")))
+
+
+def _client(ws: WebSocket) -> str:
+    return ws.client.host if ws.client else "?"
+
+
+async def _refuse(ws: WebSocket, code: int, kind: str, message: str) -> None:
+    try:
+        await _send(ws, {"type": "error", "code": kind, "message": message})
+        await ws.close(code, message[:120])
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+
+
+async def _hello(state: ServerState, ws: WebSocket) -> Stream | None:
+    """Authenticate; return the stream this publisher writes to, or None after refusing."""
+    host = _client(ws)
+    if state.auth_failures.blocked(host):
+        await _refuse(ws, CLOSE_RATE, "rate", "too many refused stream keys; wait a minute")
+        return None
+    try:
+        raw = await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT)
+        msg = json.loads(raw)
+    except TimeoutError:
+        await _refuse(ws, CLOSE_PROTOCOL, "protocol", "no hello within 10 s")
+        return None
+    except (ValueError, KeyError):
+        await _refuse(ws, CLOSE_PROTOCOL, "protocol", "the first message must be a JSON hello")
+        return None
+    if (
+        not isinstance(msg, dict)
+        or msg.get("type") != "hello"
+        or not isinstance(msg.get("key"), str)
+    ):
+        await _refuse(
+            ws, CLOSE_PROTOCOL, "protocol", 'the first message must be {"type": "hello", "key": …}'
+        )
+        return None
+    channel = await state.store.read(state.store.sync.channel_for_key, msg["key"])
+    if channel is None:
+        state.auth_failures.hit(host)
+        # Say nothing about why: not whether the channel exists, nor how close the key was.
+        await _refuse(ws, CLOSE_AUTH, "auth", "stream key not accepted")
+        return None
+    want = msg.get("stream")
+    if want is not None:
+        stream = await state.store.stream(str(want))
+        if stream is None or stream.channel != channel.name:
+            await _refuse(
+                ws,
+                CLOSE_NOT_FOUND,
+                "stream",
+                f"stream {want!r} is not one of this channel's streams",
+            )
+            return None
+        if not stream.live:
+            await state.store.write(state.store.sync.reopen_stream, stream.id)
+        return stream
+    try:
+        start = validate_payload(
+            "stream.start",
+            {"title": msg.get("title") or "Untitled stream", "tags": msg.get("tags") or []},
+        )
+    except EventError as err:
+        await _refuse(ws, CLOSE_PROTOCOL, "hello", str(err))
+        return None
+    return await state.store.write(
+        state.store.sync.create_stream, channel, start["title"], start["tags"], time.time()
+    )
+
+
+async def publisher_endpoint(ws: WebSocket) -> None:
+    state: ServerState = ws.app.state.benchcast
+    await ws.accept()
+    stream = await _hello(state, ws)
+    if stream is None:
+        return
+    sid = stream.id
+    previous = state.publishers.get(sid)
+    state.publishers[sid] = ws
+    if previous is not None:
+        # One live publisher per stream: the newest connection wins (it is the one that
+        # reconnected), and the old one is told why it was closed.
+        await _refuse(
+            previous, CLOSE_REPLACED, "replaced", "another publisher connected to this stream"
+        )
+    current = await state.store.stream(sid)
+    assert current is not None
+    await _send(
+        ws, {"type": "welcome", "stream": sid, "acked": current.last_pseq, "url": f"/s/{sid}"}
+    )
+    log.info("publisher connected to stream %s from %s", sid, _client(ws))
+    try:
+        await _ingest_loop(state, ws, sid)
+    except WebSocketDisconnect:
+        pass
+    except ProtocolError as err:
+        await _refuse(ws, CLOSE_PROTOCOL, "protocol", str(err))
+    finally:
+        if state.publishers.get(sid) is ws:
+            del state.publishers[sid]
+        log.info("publisher of stream %s disconnected", sid)
+
+
+async def _ingest_loop(state: ServerState, ws: WebSocket, sid: str) -> None:
+    while True:
+        raw = await ws.receive_text()
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            raise ProtocolError("message is not JSON") from None
+        if not isinstance(msg, dict):
+            raise ProtocolError("message must be a JSON object")
+        if msg.get("type") == "ping":
+            await _send(ws, {"type": "pong"})
+            continue
+        if msg.get("type") != "events" or not isinstance(msg.get("events"), list):
+            raise ProtocolError('expected {"type": "events", "events": [...]}')
+        batch = msg["events"]
+        if len(batch) > MAX_BATCH:
+            raise ProtocolError(f"at most {MAX_BATCH} events per message")
+        drafts: list[Draft] = []
+        top = 0
+        for obj in batch:
+            pseq = obj.get("pseq") if isinstance(obj, dict) else None
+            if not isinstance(pseq, int) or isinstance(pseq, bool) or pseq < 1:
+                raise ProtocolError("every published event needs an integer pseq ≥ 1")
+            if pseq <= top:
+                raise ProtocolError("pseq must increase within a message")
+            top = pseq
+            try:
+                drafts.append(parse_draft(obj))
+            except EventError as err:
+                state.rejected += 1
+                await _send(ws, {"type": "reject", "pseq": pseq, "message": str(err)})
+        if drafts:
+            events = await state.store.append(sid, drafts)
+            if events:
+                state.publish(sid, events)
+        if top:
+            await _send(ws, {"type": "ack", "pseq": top})

@@ -1,0 +1,85 @@
+"""Server-rendered pages: home (live now, recent), a channel, a stream (live or past)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from benchcast.server.state import ServerState
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+templates = Environment(
+    loader=FileSystemLoader(WEB / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _ago(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    d = max(0, int(time.time() - ts))
+    for unit, n in (("d", 86400), ("h", 3600), ("min", 60)):
+        if d >= n:
+            return f"{d // n} {unit} ago"
+    return "just now"
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
+
+
+templates.filters["ago"] = _ago
+templates.filters["duration"] = _duration
+
+
+def _render(name: str, status: int = 200, **ctx: object) -> HTMLResponse:
+    return HTMLResponse(templates.get_template(name).render(**ctx), status_code=status)
+
+
+def _state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.benchcast
+    return state
+
+
+async def home(request: Request) -> Response:
+    state = _state(request)
+    live = await state.store.read(state.store.sync.streams, live=True, limit=50)
+    recent = await state.store.read(state.store.sync.streams, live=False, limit=50)
+    return _render("home.html", live=live, recent=recent, viewers=state.hub.viewer_count)
+
+
+async def channel(request: Request) -> Response:
+    state = _state(request)
+    name = request.path_params["name"]
+    ch = await state.store.read(state.store.sync.channel, name)
+    if ch is None:
+        return _render("error.html", 404, message=f"No channel named {name!r}.")
+    streams = await state.store.read(state.store.sync.streams, channel=name, limit=200)
+    return _render("channel.html", channel=ch, streams=streams, viewers=state.hub.viewer_count)
+
+
+async def stream_page(request: Request) -> Response:
+    state = _state(request)
+    sid = request.path_params["stream_id"]
+    stream = await state.store.stream(sid)
+    if stream is None:
+        return _render("error.html", 404, message="No such stream.")
+    return _render("stream.html", stream=stream, viewers=state.hub.viewer_count(sid))
+
+
+routes = [
+    Route("/", home),
+    Route("/c/{name}", channel),
+    Route("/s/{stream_id}", stream_page),
+]

@@ -1,0 +1,108 @@
+"""The viewer websocket: backlog from the store, then live frames from the hub.
+
+    GET /ws/streams/{id}            join: the newest keyframe, then the events after it
+    GET /ws/streams/{id}?since=N    resume: exactly the events after seq N, then live
+
+    ← {"type": "hello", "stream": {...}, "viewers": 3}
+    ← {"type": "keyframe", "seq": K, "t": T, "state": {...}}     (join only, if one exists)
+    ← {"type": "events", "events": [{"seq": …, "t": …, "kind": …, "source": …, "data": …}]}
+    ← {"type": "viewers", "count": 4}
+    → {"type": "ping"}   ← {"type": "pong"}
+
+Viewers send nothing else; anything else closes the connection with code 4400.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from benchcast.server.state import ServerState
+
+CLOSE_PROTOCOL = 4400
+CLOSE_NOT_FOUND = 4404
+MAX_VIEWER_MESSAGE = 1024
+
+
+async def viewer_endpoint(ws: WebSocket) -> None:
+    state: ServerState = ws.app.state.benchcast
+    sid = ws.path_params["stream_id"]
+    since_arg = ws.query_params.get("since")
+    await ws.accept()
+    stream = await state.store.stream(sid)
+    if stream is None:
+        await ws.close(CLOSE_NOT_FOUND, "no such stream")
+        return
+    if since_arg is not None:
+        try:
+            since = int(since_arg)
+            if since < 0:
+                raise ValueError
+        except ValueError:
+            await ws.close(CLOSE_PROTOCOL, "since must be an integer ≥ 0")
+            return
+    else:
+        since = 0
+
+    async def send(text: str) -> None:
+        await ws.send({"type": "websocket.send", "text": text})
+
+    hello = {
+        "type": "hello",
+        "stream": stream.summary(),
+        "viewers": state.hub.viewer_count(sid) + 1,
+    }
+    await send(json.dumps(hello, separators=(",", ":")))
+    if since_arg is None:
+        kf = await state.store.keyframe(sid)
+        if kf is not None:
+            await send(
+                json.dumps(
+                    {"type": "keyframe", "seq": kf.seq, "t": kf.t, "state": kf.state},
+                    separators=(",", ":"),
+                )
+            )
+            since = kf.seq
+    viewer = await state.hub.attach(sid, send, since, stream.last_seq)
+    deliver = asyncio.get_running_loop().create_task(viewer.run())
+    try:
+        await _listen(ws, deliver)
+    finally:
+        state.hub.detach(viewer)
+        deliver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await deliver
+
+
+async def _listen(ws: WebSocket, deliver: asyncio.Task[None]) -> None:
+    """Read what the viewer sends until it leaves, misbehaves, or delivery fails."""
+    receive = asyncio.ensure_future(ws.receive())
+    try:
+        while True:
+            done, _ = await asyncio.wait({receive, deliver}, return_when=asyncio.FIRST_COMPLETED)
+            if deliver in done:
+                return  # the socket failed while sending; the viewer will reconnect
+            msg = receive.result()
+            if msg["type"] == "websocket.disconnect":
+                return
+            text = msg.get("text")
+            if text is None or len(text) > MAX_VIEWER_MESSAGE:
+                await ws.close(CLOSE_PROTOCOL, "viewers send only small JSON text messages")
+                return
+            try:
+                obj = json.loads(text)
+            except ValueError:
+                obj = None
+            if not isinstance(obj, dict) or obj.get("type") != "ping":
+                await ws.close(CLOSE_PROTOCOL, 'unknown message; viewers may send {"type":"ping"}')
+                return
+            await ws.send_text('{"type":"pong"}')
+            receive = asyncio.ensure_future(ws.receive())
+    except (WebSocketDisconnect, RuntimeError):
+        return
+    finally:
+        if not receive.done():
+            receive.cancel()

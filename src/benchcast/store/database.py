@@ -1,0 +1,426 @@
+"""The store: channels, streams, the event log, keyframes and blobs, behind one class.
+
+Everything here is synchronous and safe to call from several threads; the server reaches it
+through ``AsyncStore`` (one writer thread, a few reader threads). The backend is chosen by URL:
+``sqlite:///path/to/benchcast.db`` (the default, in WAL mode) or ``postgresql://…``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from benchcast.events import Draft, Event
+from benchcast.store import schema
+
+CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+KEY_PREFIX = "bck_"
+
+
+class StoreError(Exception):
+    """A request the store refuses; the message says why."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: int
+    name: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Stream:
+    id: str
+    channel: str
+    title: str
+    tags: list[str]
+    started_at: float
+    ended_at: float | None
+    last_seq: int
+    last_pseq: int
+    last_t: float
+
+    @property
+    def live(self) -> bool:
+        return self.ended_at is None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "channel": self.channel,
+            "title": self.title,
+            "tags": self.tags,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "live": self.live,
+            "events": self.last_seq,
+            "duration": self.last_t,
+        }
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    stream_id: str
+    seq: int
+    t: float
+    state: dict[str, Any]
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'benchcast.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: an event is acknowledged only once it would survive a power cut, not just a crash.
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _event_json(seq: int, t: float, kind: str, source: str, data: str) -> str:
+    # Built by hand so the payload, already JSON in the store, is not decoded and re-encoded.
+    return (
+        f'{{"seq":{seq},"t":{t!r},"kind":{json.dumps(kind)},'
+        f'"source":{json.dumps(source)},"data":{data}}}'
+    )
+
+
+class Store:
+    """The truth of every stream. Appends are atomic per batch; reads never block writes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        schema.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ── channels ─────────────────────────────────────────────────────────────────────────
+
+    def create_channel(self, name: str) -> tuple[Channel, str]:
+        """Create a channel; return it and its stream key (shown once, stored only hashed)."""
+        if not CHANNEL_NAME.match(name):
+            raise StoreError(
+                "channel names are 1-64 characters: lowercase letters, digits, '-' and '_', "
+                "starting with a letter or digit"
+            )
+        key = KEY_PREFIX + secrets.token_urlsafe(24)
+        now = time.time()
+        with self.engine.begin() as conn:
+            if conn.execute(
+                select(schema.channels.c.id).where(schema.channels.c.name == name)
+            ).first():
+                raise StoreError(f"a channel named {name!r} already exists")
+            cid = conn.execute(
+                insert(schema.channels).values(name=name, key_hash=hash_key(key), created_at=now)
+            ).inserted_primary_key
+            assert cid is not None
+        return Channel(id=int(cid[0]), name=name, created_at=now), key
+
+    def rotate_key(self, name: str) -> str:
+        """Give a channel a new stream key (the old one stops working); return it."""
+        key = KEY_PREFIX + secrets.token_urlsafe(24)
+        with self.engine.begin() as conn:
+            n = conn.execute(
+                update(schema.channels)
+                .where(schema.channels.c.name == name)
+                .values(key_hash=hash_key(key))
+            ).rowcount
+        if not n:
+            raise StoreError(f"no channel named {name!r}")
+        return key
+
+    def channel_for_key(self, key: str) -> Channel | None:
+        """The channel this stream key opens, or None. The comparison is constant-time."""
+        digest = hash_key(key)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.channels).where(schema.channels.c.key_hash == digest)
+            ).first()
+        if row is None or not hmac.compare_digest(row.key_hash, digest):
+            return None
+        return Channel(id=row.id, name=row.name, created_at=row.created_at)
+
+    def channel(self, name: str) -> Channel | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.channels).where(schema.channels.c.name == name)
+            ).first()
+        return None if row is None else Channel(id=row.id, name=row.name, created_at=row.created_at)
+
+    # ── streams ──────────────────────────────────────────────────────────────────────────
+
+    def create_stream(
+        self, channel: Channel, title: str, tags: Sequence[str], started_at: float | None = None
+    ) -> Stream:
+        sid = secrets.token_hex(6)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(schema.streams).values(
+                    id=sid,
+                    channel_id=channel.id,
+                    title=title,
+                    tags=json.dumps(list(tags)),
+                    started_at=started_at if started_at is not None else time.time(),
+                    last_seq=0,
+                    last_pseq=0,
+                    last_t=0.0,
+                )
+            )
+        stream = self.stream(sid)
+        assert stream is not None
+        return stream
+
+    def _streams_query(self) -> Any:
+        s, c = schema.streams, schema.channels
+        return select(s, c.c.name.label("channel_name")).join(c, s.c.channel_id == c.c.id)
+
+    @staticmethod
+    def _stream_row(row: Any) -> Stream:
+        return Stream(
+            id=row.id,
+            channel=row.channel_name,
+            title=row.title,
+            tags=json.loads(row.tags),
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            last_seq=row.last_seq,
+            last_pseq=row.last_pseq,
+            last_t=row.last_t,
+        )
+
+    def stream(self, stream_id: str) -> Stream | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                self._streams_query().where(schema.streams.c.id == stream_id)
+            ).first()
+        return None if row is None else self._stream_row(row)
+
+    def streams(
+        self, *, channel: str | None = None, live: bool | None = None, limit: int = 100
+    ) -> list[Stream]:
+        """Streams, newest first."""
+        q = self._streams_query()
+        if channel is not None:
+            q = q.where(schema.channels.c.name == channel)
+        if live is True:
+            q = q.where(schema.streams.c.ended_at.is_(None))
+        elif live is False:
+            q = q.where(schema.streams.c.ended_at.is_not(None))
+        q = q.order_by(schema.streams.c.started_at.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [self._stream_row(r) for r in conn.execute(q)]
+
+    def end_stream(self, stream_id: str, ended_at: float | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(schema.streams)
+                .where(schema.streams.c.id == stream_id, schema.streams.c.ended_at.is_(None))
+                .values(ended_at=ended_at if ended_at is not None else time.time())
+            )
+
+    def reopen_stream(self, stream_id: str) -> None:
+        """Mark an ended stream live again (its publisher resumed after a crash)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(schema.streams).where(schema.streams.c.id == stream_id).values(ended_at=None)
+            )
+
+    # ── the log ──────────────────────────────────────────────────────────────────────────
+
+    def append(self, stream_id: str, drafts: Iterable[Draft]) -> list[Event]:
+        """Append drafts in order, in one transaction; return the events as stored.
+
+        A draft whose ``pseq`` is not above the stream's last stored pseq is a resend of an
+        event already stored, and is skipped (publishers number their events densely and send
+        them in order, so the highest pseq seen is all the memory deduplication needs).
+        """
+        with self.engine.begin() as conn:
+            return self._append(conn, stream_id, drafts)
+
+    def _append(self, conn: Connection, stream_id: str, drafts: Iterable[Draft]) -> list[Event]:
+        s = schema.streams
+        q = select(s.c.last_seq, s.c.last_pseq, s.c.last_t).where(s.c.id == stream_id)
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        if row is None:
+            raise StoreError(f"no stream {stream_id!r}")
+        seq, pseq, last_t = row
+        out: list[Event] = []
+        rows: list[dict[str, Any]] = []
+        for d in drafts:
+            if d.pseq is not None:
+                if d.pseq <= pseq:
+                    continue
+                pseq = d.pseq
+            seq += 1
+            # Stream time never runs backwards in the log, whatever a clock said.
+            t = max(d.t, last_t)
+            last_t = t
+            ev = Event(seq=seq, t=t, kind=d.kind, source=d.source, data=d.data)
+            out.append(ev)
+            rows.append(
+                {
+                    "stream_id": stream_id,
+                    "seq": seq,
+                    "t": t,
+                    "kind": d.kind,
+                    "source": d.source,
+                    "data": json.dumps(d.data, separators=(",", ":"), ensure_ascii=False),
+                }
+            )
+        if rows:
+            conn.execute(insert(schema.events), rows)
+            conn.execute(
+                update(s)
+                .where(s.c.id == stream_id)
+                .values(last_seq=seq, last_pseq=pseq, last_t=last_t)
+            )
+        return out
+
+    def events_json(
+        self, stream_id: str, since: int = 0, limit: int = 1000, until_seq: int | None = None
+    ) -> list[tuple[int, float, str]]:
+        """Events with seq > since, oldest first, as (seq, t, envelope JSON)."""
+        e = schema.events
+        q = select(e.c.seq, e.c.t, e.c.kind, e.c.source, e.c.data).where(
+            e.c.stream_id == stream_id, e.c.seq > since
+        )
+        if until_seq is not None:
+            q = q.where(e.c.seq <= until_seq)
+        q = q.order_by(e.c.seq).limit(limit)
+        with self.engine.connect() as conn:
+            # Rows are unpacked by position: Row.t is SQLAlchemy's own tuple accessor.
+            return [
+                (seq, t, _event_json(seq, t, kind, source, data))
+                for seq, t, kind, source, data in conn.execute(q)
+            ]
+
+    def events(
+        self, stream_id: str, since: int = 0, limit: int = 1000, until_seq: int | None = None
+    ) -> list[Event]:
+        e = schema.events
+        q = select(e.c.seq, e.c.t, e.c.kind, e.c.source, e.c.data).where(
+            e.c.stream_id == stream_id, e.c.seq > since
+        )
+        if until_seq is not None:
+            q = q.where(e.c.seq <= until_seq)
+        q = q.order_by(e.c.seq).limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                Event(seq=seq, t=t, kind=kind, source=source, data=json.loads(data))
+                for seq, t, kind, source, data in conn.execute(q)
+            ]
+
+    def iter_events(
+        self, stream_id: str, since: int = 0, until_seq: int | None = None, page: int = 5000
+    ) -> Iterable[Event]:
+        """Every event after ``since`` (up to ``until_seq``), paged so memory stays flat."""
+        while True:
+            batch = self.events(stream_id, since, page, until_seq)
+            yield from batch
+            if len(batch) < page:
+                return
+            since = batch[-1].seq
+
+    def seq_at(self, stream_id: str, t: float) -> int:
+        """The seq of the last event at or before stream time ``t`` (0 if none)."""
+        e = schema.events
+        with self.engine.connect() as conn:
+            v = conn.execute(
+                select(func.max(e.c.seq)).where(e.c.stream_id == stream_id, e.c.t <= t)
+            ).scalar()
+        return int(v or 0)
+
+    # ── keyframes ────────────────────────────────────────────────────────────────────────
+
+    def put_keyframe(self, stream_id: str, seq: int, t: float, state: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(schema.keyframes.c.seq).where(
+                    schema.keyframes.c.stream_id == stream_id, schema.keyframes.c.seq == seq
+                )
+            ).first()
+            if exists is None:
+                conn.execute(
+                    insert(schema.keyframes).values(
+                        stream_id=stream_id, seq=seq, t=t, state=json.dumps(state)
+                    )
+                )
+
+    def keyframe(self, stream_id: str, *, at_seq: int | None = None) -> Keyframe | None:
+        """The newest keyframe at or before ``at_seq`` (the newest overall if None)."""
+        k = schema.keyframes
+        q = select(k).where(k.c.stream_id == stream_id)
+        if at_seq is not None:
+            q = q.where(k.c.seq <= at_seq)
+        q = q.order_by(k.c.seq.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        if row is None:
+            return None
+        return Keyframe(stream_id=row.stream_id, seq=row.seq, t=row[2], state=json.loads(row.state))
+
+    def keyframe_index(self, stream_id: str) -> list[tuple[int, float]]:
+        k = schema.keyframes
+        with self.engine.connect() as conn:
+            return [
+                (seq, t)
+                for seq, t in conn.execute(
+                    select(k.c.seq, k.c.t).where(k.c.stream_id == stream_id).order_by(k.c.seq)
+                )
+            ]
+
+    # ── blobs ────────────────────────────────────────────────────────────────────────────
+
+    def put_blob(self, data: bytes, mime: str) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        with self.engine.begin() as conn:
+            if (
+                conn.execute(
+                    select(schema.blobs.c.hash).where(schema.blobs.c.hash == digest)
+                ).first()
+                is None
+            ):
+                conn.execute(
+                    insert(schema.blobs).values(hash=digest, mime=mime, size=len(data), data=data)
+                )
+        return digest
+
+    def blob(self, digest: str) -> tuple[bytes, str] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.blobs.c.data, schema.blobs.c.mime).where(
+                    schema.blobs.c.hash == digest
+                )
+            ).first()
+        return None if row is None else (bytes(row.data), row.mime)
