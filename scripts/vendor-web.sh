@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Vendor the browser libraries pinned in scripts/web/package.json as built files into
+# src/benchcast/web/static/vendor/, so that installing Benchcast never needs Node.js.
+#
+# Run it after changing a pin; commit what it writes. It installs into a temporary folder
+# (nothing is left in the repository but the copied files) and copies only what pages load:
+# the ES module build, its stylesheet, and the licence.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+vendor="$root/src/benchcast/web/static/vendor"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cp "$root/scripts/web/package.json" "$work/"
+[[ -f "$root/scripts/web/package-lock.json" ]] && cp "$root/scripts/web/package-lock.json" "$work/"
+(cd "$work" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error)
+# Keep the lock file beside the pins, so a rerun installs exactly the same tree.
+cp "$work/package-lock.json" "$root/scripts/web/package-lock.json"
+
+copy() { # copy PACKAGE_DIR DEST FILE... : each FILE (relative to the package) into DEST
+  local pkg="$work/node_modules/$1" dest="$vendor/$2"
+  shift 2
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  for f in "$@"; do
+    cp "$pkg/$f" "$dest/"
+  done
+  local version
+  version="$(node -p "require('$pkg/package.json').version")"
+  echo "$version" >"$dest/VERSION"
+  echo "vendored $(basename "$pkg") $version into ${dest#"$root"/}"
+}
+
+copy @xterm/xterm xterm lib/xterm.mjs css/xterm.css LICENSE
