@@ -110,6 +110,24 @@ class Recording:
         """Everything written to the terminal, in order: the "o" events' data joined."""
         return "".join(e.data for e in self.events if e.code == "o")
 
+    def idle_capped(self, limit: float | None = None) -> Recording:
+        """The recording as players time it: no pause longer than ``limit`` seconds.
+
+        ``limit`` defaults to the header's ``idle_time_limit``; without either, the recording
+        is returned as it is. The gap before the first event counts as a pause too, as it does
+        in the asciinema player and server.
+        """
+        limit = self.header.idle_time_limit if limit is None else limit
+        if limit is None:
+            return self
+        events: list[CastEvent] = []
+        prev = now = 0.0
+        for e in self.events:
+            now += min(e.time - prev, limit)
+            prev = e.time
+            events.append(e._replace(time=now))
+        return Recording(self.header, events)
+
 
 # ── export ────────────────────────────────────────────────────────────────────────────────
 
@@ -273,17 +291,20 @@ def _optional_str(header: Mapping[str, Any], key: str, line: int | None) -> str 
     return v
 
 
+def _colour(v: Any, what: str, line: int | None) -> str:
+    if not isinstance(v, str) or not _COLOUR.match(v):
+        raise AsciicastError(f"{what} must be a colour written #rrggbb, not {json.dumps(v)}", line)
+    return v
+
+
 def _theme(v: Any, where: str, line: int | None) -> Theme | None:
     if v is None:
         return None
     if not isinstance(v, dict):
         raise AsciicastError(f"{where} must be an object with fg, bg and palette", line)
-    fg, bg, palette = v.get("fg"), v.get("bg"), v.get("palette")
-    for name, colour in (("fg", fg), ("bg", bg)):
-        if not isinstance(colour, str) or not _COLOUR.match(colour):
-            raise AsciicastError(
-                f"{where}.{name} must be a colour written #rrggbb, not {json.dumps(colour)}", line
-            )
+    fg = _colour(v.get("fg"), f"{where}.fg", line)
+    bg = _colour(v.get("bg"), f"{where}.bg", line)
+    palette = v.get("palette")
     colours = palette.split(":") if isinstance(palette, str) else []
     if len(colours) not in (8, 16) or not all(_COLOUR.match(c) for c in colours):
         raise AsciicastError(
