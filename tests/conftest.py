@@ -25,8 +25,9 @@ def free_port() -> int:
 
 
 def run_cli(*args: str, timeout: float = 60, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*BENCHCAST, *args], capture_output=True, text=True,
-                          timeout=timeout, check=False, **kw)  # type: ignore[call-overload]
+    return subprocess.run(
+        [*BENCHCAST, *args], capture_output=True, text=True, timeout=timeout, check=False, **kw
+    )  # type: ignore[call-overload]
 
 
 class ServerProcess:
@@ -40,9 +41,19 @@ class ServerProcess:
 
     def start(self, timeout: float = 20) -> ServerProcess:
         self.proc = subprocess.Popen(
-            [*BENCHCAST, "serve", "--port", str(self.port), "--data", str(self.data),
-             "--log-level", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                *BENCHCAST,
+                "serve",
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data),
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

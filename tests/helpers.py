@@ -21,13 +21,15 @@ def ws_base(url: str) -> str:
     return url.replace("http://", "ws://")
 
 
-def publisher(url: str, key: str, title: str = "test", stream: str | None = None
-              ) -> tuple[ClientConnection, dict[str, Any]]:
+def publisher(
+    url: str, key: str, title: str = "test", stream: str | None = None
+) -> tuple[ClientConnection, dict[str, Any]]:
     ws = ws_connect(ws_base(url) + "/ws/publish", max_size=2**23)
     # A refusing server may close before the hello lands; its error is still readable.
     with contextlib.suppress(ConnectionClosed):
-        ws.send(json.dumps({"type": "hello", "key": key, "stream": stream, "title": title,
-                            "tags": []}))
+        ws.send(
+            json.dumps({"type": "hello", "key": key, "stream": stream, "title": title, "tags": []})
+        )
     welcome = json.loads(ws.recv(timeout=10))
     return ws, welcome
 
@@ -48,8 +50,11 @@ def archive(url: str, stream_id: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     since = 0
     while True:
-        page = httpx.get(f"{url}/api/streams/{stream_id}/events",
-                         params={"since": since, "limit": 5000}, timeout=30).json()
+        page = httpx.get(
+            f"{url}/api/streams/{stream_id}/events",
+            params={"since": since, "limit": 5000},
+            timeout=30,
+        ).json()
         out.extend(page["events"])
         if len(page["events"]) < 5000:
             return out
@@ -57,8 +62,9 @@ def archive(url: str, stream_id: str) -> list[dict[str, Any]]:
 
 
 def terminal_text(events: list[dict[str, Any]], source: str = "term:1") -> str:
-    return "".join(e["data"]["text"] for e in events
-                   if e["kind"] == "term.output" and e["source"] == source)
+    return "".join(
+        e["data"]["text"] for e in events if e["kind"] == "term.output" and e["source"] == source
+    )
 
 
 def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.05) -> Any:

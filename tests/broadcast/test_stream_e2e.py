@@ -64,10 +64,27 @@ class Publisher:
         self.data = tmp / "publisher"
         self.srv, self.key = srv, key
         self.proc = subprocess.Popen(
-            [*BENCHCAST, "stream", "--server", srv.url, "--key", key, "--data", str(self.data),
-             "--title", "restart test", "--", sys.executable, str(script), str(self.flags)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err_file(tmp),
-            env=env)
+            [
+                *BENCHCAST,
+                "stream",
+                "--server",
+                srv.url,
+                "--key",
+                key,
+                "--data",
+                str(self.data),
+                "--title",
+                "restart test",
+                "--",
+                sys.executable,
+                str(script),
+                str(self.flags),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._err_file(tmp),
+            env=env,
+        )
         self.mirror = b""
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -107,7 +124,8 @@ def stream_id(srv: ServerProcess) -> str | None:
 
 
 def test_every_byte_arrives_once_in_order_across_a_server_restart(
-        tmp_path: Path, env_clean: dict[str, str]) -> None:
+    tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     srv = ServerProcess(tmp_path / "server").start()
     key = srv.create_channel("ada")
     pub = Publisher(tmp_path, srv, key, env_clean)
@@ -133,7 +151,8 @@ def test_every_byte_arrives_once_in_order_across_a_server_restart(
 
 
 def test_a_killed_publisher_resumes_from_its_spool(
-        tmp_path: Path, env_clean: dict[str, str]) -> None:
+    tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     srv = ServerProcess(tmp_path / "server").start()
     key = srv.create_channel("ada")
     pub = Publisher(tmp_path, srv, key, env_clean)
@@ -147,9 +166,23 @@ def test_a_killed_publisher_resumes_from_its_spool(
         pub.finish()
         srv.start()
         resumed = subprocess.run(
-            [*BENCHCAST, "stream", "--resume", "--server", srv.url, "--key", key,
-             "--data", str(pub.data)],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=env_clean)
+            [
+                *BENCHCAST,
+                "stream",
+                "--resume",
+                "--server",
+                srv.url,
+                "--key",
+                key,
+                "--data",
+                str(pub.data),
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env_clean,
+        )
         assert resumed.returncode == 0, resumed.stderr
         events = archive(srv.url, sid)
         assert terminal_text(events) == expected("AB")
@@ -161,7 +194,8 @@ def test_a_killed_publisher_resumes_from_its_spool(
 
 
 def test_a_spool_left_by_a_crash_is_not_silently_discarded(
-        tmp_path: Path, env_clean: dict[str, str]) -> None:
+    tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     srv = ServerProcess(tmp_path / "server").start()
     key = srv.create_channel("ada")
     pub = Publisher(tmp_path, srv, key, env_clean)
@@ -174,9 +208,24 @@ def test_a_spool_left_by_a_crash_is_not_silently_discarded(
         pub.finish()
         srv.start()
         again = subprocess.run(
-            [*BENCHCAST, "stream", "--server", srv.url, "--key", key, "--data", str(pub.data),
-             "--", "true"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=60, env=env_clean)
+            [
+                *BENCHCAST,
+                "stream",
+                "--server",
+                srv.url,
+                "--key",
+                key,
+                "--data",
+                str(pub.data),
+                "--",
+                "true",
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env_clean,
+        )
         assert again.returncode != 0
         assert "--resume" in again.stderr
     finally:

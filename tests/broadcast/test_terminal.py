@@ -60,12 +60,32 @@ class Terminal:
 
 
 def test_a_streamed_shell_behaves_like_the_real_terminal(
-        server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]) -> None:
+    server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     key = server.create_channel("ada")
     env = dict(env_clean, PS1="$ ", TERM="xterm-256color")
-    term = Terminal([*BENCHCAST, "stream", "--server", server.url, "--key", key, "--data",
-                     str(tmp_path / "pub"), "--title", "shell", "--", "bash", "--norc",
-                     "--noprofile", "-i"], env, cols=100, rows=30)
+    term = Terminal(
+        [
+            *BENCHCAST,
+            "stream",
+            "--server",
+            server.url,
+            "--key",
+            key,
+            "--data",
+            str(tmp_path / "pub"),
+            "--title",
+            "shell",
+            "--",
+            "bash",
+            "--norc",
+            "--noprofile",
+            "-i",
+        ],
+        env,
+        cols=100,
+        rows=30,
+    )
     term.read_until(b"$ ")
     term.type("echo on-air=$BENCHCAST_STREAMING; stty size\r")
     term.read_until(b"30 100")
@@ -76,8 +96,12 @@ def test_a_streamed_shell_behaves_like_the_real_terminal(
     term.type("exit 7\r")
     assert term.wait() == 7
     sid = httpx.get(server.url + "/api/streams").json()["streams"][0]["id"]
-    events = wait_for(lambda: [e for e in archive(server.url, sid)
-                               if e["kind"] == "stream.end"] and archive(server.url, sid))
+    events = wait_for(
+        lambda: (
+            [e for e in archive(server.url, sid) if e["kind"] == "stream.end"]
+            and archive(server.url, sid)
+        )
+    )
     text = terminal_text(events)
     assert "on-air=1" in text and "30 100" in text and "40 120" in text
     opened = next(e for e in events if e["kind"] == "term.open")
@@ -106,15 +130,31 @@ out.flush()
 
 
 def test_garbage_bytes_and_a_24mb_burst_keep_the_stream_and_server_whole(
-        server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]) -> None:
+    server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     key = server.create_channel("ada")
     script = tmp_path / "garbage.py"
     script.write_text(GARBAGE)
     res = subprocess.run(
-        [*BENCHCAST, "stream", "--server", server.url, "--key", key, "--data",
-         str(tmp_path / "pub"), "--", sys.executable, str(script)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        timeout=180, env=env_clean)
+        [
+            *BENCHCAST,
+            "stream",
+            "--server",
+            server.url,
+            "--key",
+            key,
+            "--data",
+            str(tmp_path / "pub"),
+            "--",
+            sys.executable,
+            str(script),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=180,
+        env=env_clean,
+    )
     assert res.returncode == 0, res.stderr
     sid = httpx.get(server.url + "/api/streams").json()["streams"][0]["id"]
     events = archive(server.url, sid)
@@ -126,6 +166,7 @@ def test_garbage_bytes_and_a_24mb_burst_keep_the_stream_and_server_whole(
     assert dropped and sum(e["data"]["bytes"] for e in dropped) > 4 * 1024 * 1024
     assert "rate cap" in dropped[0]["data"]["reason"]
     # The viewer learns what was lost where it was lost: before the output that followed.
-    assert dropped[-1]["seq"] < next(e["seq"] for e in events if "after" in
-                                     e["data"].get("text", ""))
+    assert dropped[-1]["seq"] < next(
+        e["seq"] for e in events if "after" in e["data"].get("text", "")
+    )
     assert httpx.get(server.url + "/-/health").json()["ok"] is True

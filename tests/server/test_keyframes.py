@@ -43,20 +43,40 @@ def full_fold(events: list[dict[str, object]], upto: int | None = None) -> Strea
 
 
 def test_a_viewer_joining_at_event_10000_sees_the_screen_a_full_fold_shows(
-        server: ServerProcess) -> None:
+    server: ServerProcess,
+) -> None:
     key = server.create_channel("ada")
     ws, welcome = publisher(server.url, key)
     sid = welcome["stream"]
-    first = [{"pseq": 1, "t": 0.0, "kind": "term.open", "source": "term:1",
-              "data": {"cols": 80, "rows": 24, "title": "bash"}}]
+    first = [
+        {
+            "pseq": 1,
+            "t": 0.0,
+            "kind": "term.open",
+            "source": "term:1",
+            "data": {"cols": 80, "rows": 24, "title": "bash"},
+        }
+    ]
     pieces = busy_terminal(10_000)
-    batch = first + [{"pseq": i + 2, "t": (i + 1) * 0.01, "kind": "term.output",
-                      "source": "term:1", "data": {"text": p}} for i, p in enumerate(pieces)]
+    batch = first + [
+        {
+            "pseq": i + 2,
+            "t": (i + 1) * 0.01,
+            "kind": "term.output",
+            "source": "term:1",
+            "data": {"text": p},
+        }
+        for i, p in enumerate(pieces)
+    ]
     for i in range(0, len(batch), 1000):
-        publish(ws, batch[i:i + 1000])
+        publish(ws, batch[i : i + 1000])
     # Keyframes land every 30 s of stream time: the newest is near the end.
-    wait_for(lambda: any(k["seq"] > 9000 for k in
-                         httpx.get(f"{server.url}/api/streams/{sid}").json()["keyframes"]))
+    wait_for(
+        lambda: any(
+            k["seq"] > 9000
+            for k in httpx.get(f"{server.url}/api/streams/{sid}").json()["keyframes"]
+        )
+    )
     viewer = ws_connect(f"{ws_base(server.url)}/ws/streams/{sid}", max_size=2**24)
     hello = json.loads(viewer.recv(timeout=10))
     assert hello["type"] == "hello" and hello["stream"]["events"] == 10_001
@@ -77,27 +97,46 @@ def test_a_viewer_joining_at_event_10000_sees_the_screen_a_full_fold_shows(
 
 
 def test_seeking_a_past_stream_shows_what_a_full_replay_to_that_time_shows(
-        server: ServerProcess) -> None:
+    server: ServerProcess,
+) -> None:
     key = server.create_channel("ada")
     ws, welcome = publisher(server.url, key)
     sid = welcome["stream"]
     pieces = busy_terminal(6000, seed=11)
-    batch = [{"pseq": 1, "t": 0.0, "kind": "term.open", "source": "term:1",
-              "data": {"cols": 80, "rows": 24, "title": ""}}]
-    batch += [{"pseq": i + 2, "t": (i + 1) * 0.02, "kind": "term.output", "source": "term:1",
-               "data": {"text": p}} for i, p in enumerate(pieces)]
-    batch.append({"pseq": len(batch) + 1, "t": 121.0, "kind": "stream.end",
-                  "source": "stream", "data": {}})
+    batch = [
+        {
+            "pseq": 1,
+            "t": 0.0,
+            "kind": "term.open",
+            "source": "term:1",
+            "data": {"cols": 80, "rows": 24, "title": ""},
+        }
+    ]
+    batch += [
+        {
+            "pseq": i + 2,
+            "t": (i + 1) * 0.02,
+            "kind": "term.output",
+            "source": "term:1",
+            "data": {"text": p},
+        }
+        for i, p in enumerate(pieces)
+    ]
+    batch.append(
+        {"pseq": len(batch) + 1, "t": 121.0, "kind": "stream.end", "source": "stream", "data": {}}
+    )
     for i in range(0, len(batch), 1000):
-        publish(ws, batch[i:i + 1000])
+        publish(ws, batch[i : i + 1000])
     wait_for(lambda: len(httpx.get(f"{server.url}/api/streams/{sid}").json()["keyframes"]) >= 4)
     events = archive(server.url, sid)
     for t in (0.5, 29.99, 45.3, 61.0, 99.9, 120.5):
         seek = httpx.get(f"{server.url}/api/streams/{sid}/seek", params={"t": t}).json()
         kf = seek["keyframe"]
         fold = StreamFold.restore(kf["state"]) if kf else StreamFold()
-        tail = httpx.get(f"{server.url}/api/streams/{sid}/events",
-                         params={"since": fold.seq, "until": seek["seq"], "limit": 5000}).json()
+        tail = httpx.get(
+            f"{server.url}/api/streams/{sid}/events",
+            params={"since": fold.seq, "until": seek["seq"], "limit": 5000},
+        ).json()
         for e in tail["events"]:
             fold.apply(Event.model_validate(e))
         expected = full_fold(events, upto=seek["seq"])

@@ -12,8 +12,7 @@ from tests.helpers import archive, publish, publisher, ws_base, ws_connect
 
 
 def out(pseq: int, text: str, t: float = 0.0) -> dict[str, object]:
-    return {"pseq": pseq, "t": t, "kind": "term.output", "source": "term:1",
-            "data": {"text": text}}
+    return {"pseq": pseq, "t": t, "kind": "term.output", "source": "term:1", "data": {"text": text}}
 
 
 def test_wrong_key_is_refused_without_detail_and_rate_limited(server: ServerProcess) -> None:
@@ -29,7 +28,8 @@ def test_wrong_key_is_refused_without_detail_and_rate_limited(server: ServerProc
 
 
 def test_events_are_acked_after_storing_and_resends_are_not_stored_twice(
-        server: ServerProcess) -> None:
+    server: ServerProcess,
+) -> None:
     key = server.create_channel("ada")
     ws, welcome = publisher(server.url, key)
     assert welcome["type"] == "welcome" and welcome["acked"] == 0
@@ -47,12 +47,18 @@ def test_events_are_acked_after_storing_and_resends_are_not_stored_twice(
 
 
 def test_a_malformed_event_is_refused_with_a_reason_and_the_rest_stored(
-        server: ServerProcess) -> None:
+    server: ServerProcess,
+) -> None:
     key = server.create_channel("ada")
     ws, welcome = publisher(server.url, key)
     bad_kind = {"pseq": 2, "t": 0.1, "kind": "term.explode", "source": "term:1", "data": {}}
-    bad_field = {"pseq": 3, "t": 0.2, "kind": "term.resize", "source": "term:1",
-                 "data": {"cols": "wide", "rows": 24}}
+    bad_field = {
+        "pseq": 3,
+        "t": 0.2,
+        "kind": "term.resize",
+        "source": "term:1",
+        "data": {"cols": "wide", "rows": 24},
+    }
     replies = publish(ws, [out(1, "a"), bad_kind, bad_field, out(4, "b")])
     rejects = [r for r in replies if r["type"] == "reject"]
     assert [r["pseq"] for r in rejects] == [2, 3]
@@ -63,14 +69,15 @@ def test_a_malformed_event_is_refused_with_a_reason_and_the_rest_stored(
 
 
 def test_an_oversized_message_closes_the_publisher_and_the_server_stays_up(
-        server: ServerProcess) -> None:
+    server: ServerProcess,
+) -> None:
     key = server.create_channel("ada")
     ws, _ = publisher(server.url, key)
     ws.send(json.dumps({"type": "events", "events": [out(1, "x" * (5 * 1024 * 1024))]}))
     with pytest.raises(ConnectionClosed):
         for _ in range(5):
             ws.recv(timeout=10)
-    ws2, welcome = publisher(server.url, key)
+    _ws2, welcome = publisher(server.url, key)
     assert welcome["type"] == "welcome"
 
 
@@ -81,8 +88,7 @@ def test_an_oversized_event_is_rejected(server: ServerProcess) -> None:
     assert replies[0]["type"] == "reject" and "limit is" in replies[0]["message"]
 
 
-def test_a_viewer_sending_junk_is_closed_and_others_are_unaffected(
-        server: ServerProcess) -> None:
+def test_a_viewer_sending_junk_is_closed_and_others_are_unaffected(server: ServerProcess) -> None:
     key = server.create_channel("ada")
     ws, welcome = publisher(server.url, key)
     sid = welcome["stream"]

@@ -15,6 +15,7 @@ every publisher at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import json
 import logging
@@ -152,10 +153,8 @@ class Uplink:
             # Full jitter: sleep anywhere in [0, delay], then widen the window.
             sleep = random.uniform(0, delay)
             delay = min(BACKOFF_MAX, delay * 2)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wait_stop(), sleep)
-            except TimeoutError:
-                pass
             if not self._stop:
                 self._to(UplinkState.CONNECTING)
         if self.state is not UplinkState.CLOSED:
@@ -208,10 +207,8 @@ class Uplink:
                 await self._receive_loop(ws)
             finally:
                 sender.cancel()
-                try:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     await sender
-                except (asyncio.CancelledError, Exception):
-                    pass
 
     async def _send_loop(self, ws: ClientConnection, sent: int) -> None:
         assert self._wake is not None
@@ -227,10 +224,8 @@ class Uplink:
             if self._stop and self.info.acked >= self.spool.last_pseq:
                 await ws.close()
                 return
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 0.5)
-            except TimeoutError:
-                pass
             self._wake.clear()
 
     async def _receive_loop(self, ws: ClientConnection) -> None:

@@ -110,6 +110,10 @@ class Viewer:
         self._to(ViewerMode.CATCHUP)
         self.wake.set()
 
+    @property
+    def closed(self) -> bool:
+        return self.mode is ViewerMode.CLOSED
+
     def close(self) -> None:
         if self.mode is not ViewerMode.CLOSED:
             self._to(ViewerMode.CLOSED)
@@ -122,7 +126,7 @@ class Viewer:
         while self.mode is not ViewerMode.CLOSED:
             if self.mode is ViewerMode.CATCHUP:
                 rows = await store.events_json(sid, self.sent, CATCHUP_PAGE)
-                if self.mode is ViewerMode.CLOSED:
+                if self.closed:  # closed while the store was read
                     return
                 if rows:
                     await self.send(events_frame([r[2] for r in rows]))
