@@ -166,8 +166,7 @@ class RawViewer(asyncio.Protocol):
         self.payload = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
         self.t0 = time.time()
         transport.write(self.request)
 

@@ -295,8 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Export a stream as an asciicast v2 recording or as JSONL "
         "events (one envelope per line).",
     )
-    p.add_argument("stream_id", metavar="STREAM_ID")
-    p.add_argument("--format", choices=["asciicast", "jsonl"], required=True)
+    p.add_argument("stream_id", metavar="STREAM_ID", help="the stream's id (see `streams`)")
+    p.add_argument("--format", choices=["asciicast", "jsonl"], required=True,
+                   help="asciicast: a v2 recording of the terminal (asciinema's format); "
+                        "jsonl: every event of the stream, one JSON envelope per line")
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
     _add_store_args(p)
     p.set_defaults(func=cmd_export)

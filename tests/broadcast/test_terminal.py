@@ -45,6 +45,15 @@ class Terminal:
                 except OSError:
                     break
 
+    def poll(self) -> int:
+        """Read what is there without waiting; return how much has been seen in all."""
+        while select.select([self.fd], [], [], 0)[0]:
+            try:
+                self.screen += os.read(self.fd, 65536)
+            except OSError:
+                break
+        return len(self.screen)
+
     def type(self, text: str) -> None:
         os.write(self.fd, text.encode())
 

@@ -242,7 +242,7 @@ def test_comments_belong_to_v3_only() -> None:
         (["{not json"], "line 1: the header is not valid JSON"),
         (['{"width": 80, "height": 24}'], "unsupported asciicast version null"),
         (['{"version": true, "width": 80, "height": 24}'], "unsupported asciicast version true"),
-        (['{"version": 2, "width": 80}'], "line 1: header 'height' must be an integer"),
+        (['{"version": 2, "width": 80}'], "line 1: header 'height' is missing"),
         (['{"version": 2, "width": 8.5, "height": 2}'], "header 'width' must be an integer"),
         (['{"version": 3, "width": 80, "height": 24}'], "header 'term' must be an object"),
         (['{"version": 3, "term": {"cols": 0, "rows": 24}}'], "'term.cols' must be"),
@@ -396,6 +396,14 @@ def test_stream_without_a_terminal_exports_its_markers_at_80x24(store: Store) ->
     rec = read_asciicast(text)
     assert (rec.header.cols, rec.header.rows, n) == (80, 24, 1)
     assert rec.events == [CastEvent(5.0, "m", "intro")]
+
+
+def test_stream_with_nothing_to_export_still_has_one_event(store: Store) -> None:
+    # asciinema-player 3 throws "recording is missing events" on a header alone.
+    sid = make_stream(store, [(7.5, "note", "stream", {"text": "thinking"})])
+    text, n = export(store, sid)
+    assert n == 1
+    assert read_asciicast(text).events == [CastEvent(7.5, "o", "")]
 
 
 def test_export_of_an_unknown_stream_is_refused(store: Store) -> None:

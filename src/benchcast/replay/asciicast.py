@@ -6,10 +6,11 @@ format the asciinema player and the asciinema 2.x CLI read: a JSON header line, 
 
 ``read_asciicast`` reads v1, v2 and v3 into one normalised ``Recording`` whose event times are
 absolute (seconds since the recording started, never decreasing), whatever the version
-stored. It refuses what the format's spec and asciinema-server refuse (``AsciicastError``
-says which line and why) and tolerates what they tolerate: blank lines, ``#`` comments in v3,
-event codes it does not know, ``null`` environment values, and resize events whose size makes
-no sense (those are dropped).
+stored; ``Recording.idle_capped`` gives them as players show them, pauses cut to the
+header's ``idle_time_limit``. It refuses what the format's spec and asciinema-server refuse
+(``AsciicastError`` says which line and why) and tolerates what they tolerate: blank lines,
+``#`` comments in v3, event codes it does not know, ``null`` environment values, and resize
+events whose size makes no sense (those are dropped).
 """
 
 from __future__ import annotations
@@ -199,7 +200,8 @@ def export_asciicast(
     out. Times are the log's own (seconds since the stream started, rounded to the
     microsecond, never decreasing); the header's ``timestamp`` is the stream's start in unix
     seconds and its size the terminal's first ``term.open`` (80x24 if it has none). A stream
-    without a terminal gives a header and its markers.
+    without a terminal gives a header and its markers; one with nothing at all to export gets
+    a single empty output event, so that players still open it.
 
     Raises StoreError when there is no such stream.
     """
@@ -229,6 +231,10 @@ def export_asciicast(
         last = max(last, round(ev.t, 6))
         out.write(dumps([last, *cast]) + "\n")
         n += 1
+    if n == 0:
+        # The asciinema player and asciinema-server refuse a recording without events.
+        out.write(dumps([max(last, round(stream.last_t, 6)), "o", ""]) + "\n")
+        n = 1
     return n
 
 
@@ -245,6 +251,13 @@ _decoder = json.JSONDecoder(parse_constant=_refuse_constant)
 
 def _loads(text: str) -> Any:
     return _decoder.decode(text)
+
+
+def _why(err: ValueError) -> str:
+    """What JSON found wrong, placed within the line (the caller names the line)."""
+    if isinstance(err, json.JSONDecodeError):
+        return f"{err.msg} at column {err.colno}"
+    return str(err)
 
 
 def _lines(source: str | Iterable[str]) -> list[str]:
@@ -279,6 +292,8 @@ def _time(v: Any, what: str, line: int | None) -> float:
 
 
 def _size(v: Any, what: str, line: int | None) -> int:
+    if v is None:
+        raise AsciicastError(f"{what} is missing; it must be an integer ≥ 1", line)
     if not _is_int(v) or v < 1:
         raise AsciicastError(f"{what} must be an integer ≥ 1, not {json.dumps(v)}", line)
     return int(v)
@@ -370,7 +385,7 @@ def _read_events(lines: list[str], version: int) -> list[CastEvent]:
         try:
             ev = _loads(text)
         except ValueError as err:
-            raise AsciicastError(f"not a JSON event ({err}): {text[:60]!r}", n) from None
+            raise AsciicastError(f"not a JSON event ({_why(err)}): {text[:60]!r}", n) from None
         if not isinstance(ev, list) or len(ev) != 3:
             raise AsciicastError(
                 f"an event must be a 3-element array [time, code, data], not {text[:60]}", n
@@ -448,6 +463,6 @@ def _document(lines: list[str], line_err: ValueError | None) -> Any:
     except json.JSONDecodeError as err:
         if err.lineno > 1 or line_err is None:
             raise AsciicastError(f"not valid JSON: {err.msg}", err.lineno) from None
-        raise AsciicastError(f"the header is not valid JSON ({line_err})", 1) from None
+        raise AsciicastError(f"the header is not valid JSON ({_why(line_err)})", 1) from None
     except ValueError as err:
         raise AsciicastError(f"not valid JSON: {err}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -39,8 +40,16 @@ def _duration(seconds: float) -> str:
     )
 
 
+def _iso(ts: float | None) -> str:
+    """A timestamp as ISO 8601 UTC, for tooltips and <time datetime>."""
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 templates.filters["ago"] = _ago
 templates.filters["duration"] = _duration
+templates.filters["iso"] = _iso
 
 
 def _render(name: str, status: int = 200, **ctx: object) -> HTMLResponse:
@@ -75,7 +84,10 @@ async def stream_page(request: Request) -> Response:
     stream = await state.store.stream(sid)
     if stream is None:
         return _render("error.html", 404, message="No such stream.")
-    return _render("stream.html", stream=stream, viewers=state.hub.viewer_count(sid))
+    viewers = state.hub.viewer_count(sid)
+    # The player starts from this summary (the same shape as GET /api/streams/{id}).
+    summary = {**stream.summary(), "viewers": viewers}
+    return _render("stream.html", stream=stream, viewers=viewers, summary=summary)
 
 
 routes = [

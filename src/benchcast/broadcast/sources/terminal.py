@@ -120,7 +120,8 @@ class PtySession:
         saved = None
         if self.interactive:
             saved = termios.tcgetattr(self.stdin)
-            tty.setraw(self.stdin)
+            # TCSANOW, not the default TCSAFLUSH: keep what the streamer typed ahead.
+            tty.setraw(self.stdin, termios.TCSANOW)
         inputs = [master, sig_r]
         if self.stdin >= 0:
             inputs.append(self.stdin)

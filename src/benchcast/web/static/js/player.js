@@ -70,7 +70,6 @@ export class Player extends EventTarget {
     this._idleFrom = 0;
     this._queue = [];
     this._qi = 0;
-    this._exhausted = false;
     this._fetching = null;
     this._retryAt = 0;
     this._last = 0;
@@ -249,7 +248,7 @@ export class Player extends EventTarget {
     try {
       // The socket's head can be newer than the store's answer only by events still in
       // flight to us; #catchUp fetches those too.
-      if (this.feed.lastSeq - this.seq > LOW_WATER || this.seq === 0) {
+      if (this._head.seq - this.seq > LOW_WATER || this.seq === 0) {
         await this.#load(Number.MAX_SAFE_INTEGER, gen);
       }
       if (gen !== this._gen) return;
@@ -295,30 +294,39 @@ export class Player extends EventTarget {
 
   /** Apply what the socket has seen beyond what is shown, then follow the socket. */
   async #catchUp(gen) {
-    while (this.seq < this.feed.lastSeq) {
-      const events = await api.range(this.stream.id, this.seq, this.feed.lastSeq);
+    while (this.seq < this._head.seq) {
+      const events = await api.range(this.stream.id, this.seq, this._head.seq);
       if (gen !== this._gen) return;
       if (events.length === 0) break; // cannot happen (stored before sent); never spin
       for (const ev of events) this.#apply(ev);
     }
-    if (gen !== this._gen || !this.stream.live) return;
-    // Synchronous from the check above to here: no socket message can slip in between.
+    if (gen !== this._gen) return;
+    this.#followLive();
+  }
+
+  /**
+   * Switch to live. Only call with everything the socket delivered already applied: from
+   * here on the socket's events are applied as they come, and this runs synchronously, so no
+   * message can slip in between.
+   */
+  #followLive() {
+    if (!this.stream.live) return;
     this.mode = "live";
     this.playing = false;
     this.#stopClock();
     this.#changed();
   }
 
+  /** The stream is over at stream time t: it has a fixed length now, and no live edge. */
   #ended(t) {
-    if (!this.stream.live && this.stream.duration >= t) return;
+    if (!this.stream.live) return;
     this.stream.live = false;
     this.stream.duration = Math.max(t, this.stream.duration ?? 0);
     this.#noteHead(this.seq, t);
     this.feed?.stop();
     if (this.mode === "live") {
-      // The live picture is the last frame: stay on it, as a finished replay.
+      // The live picture is the last frame: stay on it, as a replay that has finished.
       this.#enterReplay(t);
-      this._exhausted = true;
       this.playing = false;
     }
     this.#changed();
@@ -327,7 +335,10 @@ export class Player extends EventTarget {
   // ── the socket ──────────────────────────────────────────────────────────────────────────
 
   #onHello(msg, joined) {
-    Object.assign(this.stream, msg.stream);
+    // `live` changes only through #ended, when the end is reached in the log, so that a
+    // viewer who joins just after the end still sees it arrive.
+    const { live: _live, ...summary } = msg.stream;
+    Object.assign(this.stream, summary);
     this.#noteHead(msg.stream.events ?? 0, msg.stream.duration ?? 0);
     if (joined && this.mode === "live") {
       // A fresh join: what follows is a keyframe (if the stream has one) and the events
@@ -353,18 +364,16 @@ export class Player extends EventTarget {
       // Rewound: the archive has these; replay fetches them when it gets there. Only the end
       // of the stream matters now, because it fixes the duration.
       const end = events.find((ev) => ev.kind === "stream.end");
-      if (end) {
-        this.stream.live = false;
-        this.stream.duration = end.t;
-        this.feed?.stop();
-        this.#changed();
-      }
+      if (end) this.#ended(end.t);
     }
   }
 
+  /** Learn of the newest event: the live edge runs on from the newest t at wall-clock pace. */
   #noteHead(seq, t) {
-    if (seq >= this._head.seq) {
-      this._head = { seq, t: Math.max(t, this._head.t), at: performance.now() };
+    if (seq > this._head.seq) this._head.seq = seq;
+    if (t > this._head.t) {
+      this._head.t = t;
+      this._head.at = performance.now();
     }
   }
 
@@ -376,13 +385,18 @@ export class Player extends EventTarget {
     this._idleFrom = Math.max(pos, this.t);
     this._queue = [];
     this._qi = 0;
-    this._exhausted = false;
     this._fetching = null;
     this.#stopClock();
   }
 
+  /** Seq of the newest event fetched (applied or buffered). */
+  #tail() {
+    const last = this._queue[this._queue.length - 1];
+    return last ? last.seq : this.seq;
+  }
+
   #atEnd() {
-    return this._exhausted && this._qi >= this._queue.length && this._pos >= this.duration() - 0.05;
+    return this.#tail() >= this._head.seq && this._pos >= this.duration() - 0.05;
   }
 
   #startClock() {
@@ -402,13 +416,14 @@ export class Player extends EventTarget {
     const dt = Math.min(Math.max(0, now - this._last) / 1000, MAX_STEP) * this.speed;
     this._last = now;
 
-    const ahead = this._queue.length - this._qi;
+    // The head is the newest event known to exist (the socket moves it while live).
+    const unfetched = this.#tail() < this._head.seq;
     let target = this._pos + dt;
     const next = this._queue[this._qi];
     if (next && next.t > target && target - this._idleFrom > MAX_IDLE) {
       target = next.t; // cut the silence short
     }
-    if (ahead === 0 && !this._exhausted) {
+    if (!next && unfetched) {
       target = this._pos; // buffering: hold still rather than run ahead of the data
     }
     while (this._qi < this._queue.length && this._queue[this._qi].t <= target) {
@@ -422,10 +437,12 @@ export class Player extends EventTarget {
     this._pos = Math.min(target, Math.max(this.duration(), this.t));
 
     const left = this._queue.length - this._qi;
-    if (left < LOW_WATER && !this._exhausted) this.#fill();
-    if (left === 0 && this._exhausted) {
+    if (left < LOW_WATER && unfetched) this.#fill();
+    if (left === 0 && this.#tail() >= this._head.seq) {
       if (this.stream.live) {
-        this.#catchUp(this._gen).catch((err) => this.#fail(err.message));
+        // Caught up with everything the socket has seen: this is live now.
+        this.#followLive();
+        this.#tickEvent();
         return;
       }
       if (this._pos >= this.duration()) {
@@ -451,7 +468,10 @@ export class Player extends EventTarget {
       .then((events) => {
         if (gen !== this._gen) return;
         for (const ev of events) this._queue.push(ev);
-        this._exhausted = events.length < PAGE;
+        if (events.length === 0) {
+          // The head we were told of is not in the store (yet): believe the store.
+          this._head.seq = Math.min(this._head.seq, since);
+        }
       })
       .catch((err) => {
         if (gen !== this._gen) return;
