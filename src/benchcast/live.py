@@ -40,7 +40,15 @@ def local_channel_key(store: Store, data_dir: Path) -> str:
 
 
 def go_live(
-    *, title: str, tags: list[str], data: str | None, port: int | None, cmd: list[str] | None
+    *,
+    title: str,
+    tags: list[str],
+    data: str | None,
+    port: int | None,
+    cmd: list[str] | None,
+    delay: float = 0.0,
+    watch: list[Path] | None = None,
+    secrets: list[str] | None = None,
 ) -> int:
     from benchcast.server.run import BackgroundServer
 
@@ -64,7 +72,16 @@ def go_live(
         embedded.start()
         server = embedded.url
     title = title or f"{getpass.getuser()} in {Path.cwd().name}"
-    bc = Broadcast(server=server, key=key, data_dir=data_dir, title=title, tags=tags)
+    bc = Broadcast(
+        server=server,
+        key=key,
+        data_dir=data_dir,
+        title=title,
+        tags=tags,
+        delay=delay,
+        watch=watch or [],
+        secrets=secrets or [],
+    )
     bc.start()
     say(f"you are live: {bc.uplink.info.url or server} — exit the shell to end the stream")
     status = bc.run_terminal(cmd)

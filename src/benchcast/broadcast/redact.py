@@ -1,30 +1,61 @@
 """The redactor: the only gate between what sources saw and what may leave this machine.
 
-The trust boundary is a type. The spool accepts only ``Scanned`` events, and only this module
+The trust boundary is a type. The spool accepts only ``Scanned`` events and only this module
 makes them, so "nothing unscanned is spooled or sent" is checked by mypy at every call site
-(and by a test that no other module constructs ``Scanned``).
+(and a test checks that no other module constructs one).
 
-What it hides today: the literal values of the streamer's secret-looking environment
-variables (names containing KEY, TOKEN, SECRET, PASS, …), wherever they appear in any string
-of an event, replaced by a mask of the same width so the viewer's screen does not shift.
+Terminal output is scanned as a stream, per terminal:
+
+* complete lines are scanned whole (with what was already sent of the line before them);
+* an unfinished line waits for up to ``IDLE_HOLD`` seconds of quiet, so a secret split
+  across reads is scanned whole;
+* when the end of the unfinished line may be the start of a secret still arriving (typed a
+  character at a time, say), it waits until that resolves, for at most ``PREFIX_HOLD``
+  seconds; then it is masked, and so is the rest of that token as it arrives;
+* lines edited in place (backspace, carriage return, cursor moves) are scanned as they look
+  on screen, and redrawn masked if that shows a secret;
+* full-screen programs (the alternate screen: vim, less, htop) are followed on a shadow
+  screen; a secret that appears on it, however the bytes drew it, is redrawn masked instead
+  of sending the bytes that drew it.
+
+Masks keep the layout: a secret's characters become the same number of ``•`` ending in the
+rule's name. A ``redacted`` event says how many were hidden and by which rules, never what.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Mapping
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from benchcast.broadcast.intake import Raw
+import pyte
 
-SECRET_NAME = re.compile(
-    r"KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH|DSN|PRIVATE|SESSION|COOKIE", re.IGNORECASE
+from benchcast.broadcast.intake import Raw
+from benchcast.replay.fold import TerminalFold, sgr
+from benchcast.secrets import known
+from benchcast.secrets.scanner import Finding, Hold, Scanner, apply
+from benchcast.secrets.visible import (
+    ALT_SCREEN_OFF,
+    ALT_SCREEN_ON,
+    INCOMPLETE_ESCAPE,
+    LINE_EDITS,
+    OSC,
+    mask_raw,
+    project,
 )
-MIN_SECRET_LEN = 8
-# Values that look secret by name but are not, and would mask ordinary text if treated so.
-_NOT_SECRET = {"true", "false", "none", "null", "localhost", "127.0.0.1", "changeme"}
+from benchcast.secrets.visible import edit_line as visible_line
+
+_KEY_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+_KEY_END = re.compile(r"-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+
+IDLE_HOLD = 0.1
+PREFIX_HOLD = 1.0
+MAX_LINE_CONTEXT = 8192
+TAIL_BYTES = 64 * 1024
+MIN_HELD_SECRET = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,76 +68,450 @@ class Scanned:
     data: dict[str, Any]
 
 
-def secret_env_values(env: Mapping[str, str]) -> list[str]:
-    out = []
-    for name, value in env.items():
-        if name == "PWD" or name == "OLDPWD":
-            continue  # the working directory, not a password
-        if (
-            SECRET_NAME.search(name)
-            and len(value) >= MIN_SECRET_LEN
-            and value.lower() not in _NOT_SECRET
-        ):
-            out.append(value)
-    return out
+def air_event(t: float, state: str) -> Scanned:
+    """Going off or on air: carries no text from any source."""
+    return Scanned(t, "air", "stream", {"state": "paused" if state == "paused" else "on"})
+
+
+def withheld_event(t: float, source: str) -> Scanned:
+    """Output that was withheld because scanning it failed: says so, carries none of it."""
+    return Scanned(
+        t, "term.dropped", source, {"bytes": 0, "reason": "the redactor failed; output withheld"}
+    )
+
+
+def _osc(text: str, scanner: Scanner | LearningScanner, counts: Counter[str]) -> str:
+    """Drop clipboard writes (OSC 52); scan what titles and hyperlinks (OSC 0/1/2/8) carry."""
+    if "\x1b]" not in text:
+        return text
+
+    def repl(m: Any) -> str:
+        code, payload, end = m.group(1), m.group(2), m.group(3)
+        if code == "52":
+            counts["osc-clipboard"] += 1
+            return ""
+        findings = scanner.find(payload)
+        if not findings:
+            return str(m.group())
+        counts.update(f.rule for f in findings)
+        return f"\x1b]{code};{apply(payload, findings)}{end}"
+
+    return OSC.sub(repl, text)
+
+
+_NOT_LEARNED = {"known-value", "held-secret", "osc-clipboard"}
+
+
+class LearningScanner:
+    """A scanner that remembers every secret a rule finds as a known value, so the next
+    occurrence is hidden even where no rule would recognise it (``id: <the same token>``)."""
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.inner = scanner
+
+    def find(self, text: str) -> list[Finding]:
+        findings = self.inner.find(text)
+        learned = False
+        for f in findings:
+            if f.rule not in _NOT_LEARNED:
+                learned |= self.inner.learn(text[f.start : f.end])
+        # A newly learned secret may stand again elsewhere in this same text.
+        return self.inner.find(text) if learned else findings
+
+    def hold_start(self, tail: str) -> Hold | None:
+        return self.inner.hold_start(tail)
+
+
+class TermRedactor:
+    """Scans one terminal's output as it streams. Not thread-safe: the pump thread owns it."""
+
+    def __init__(self, scanner: Scanner | LearningScanner, cols: int = 80, rows: int = 24) -> None:
+        self.scanner = scanner
+        self.cols, self.rows = cols, rows
+        self.pending = ""
+        self.line = ""  # raw text of the current line already sent
+        self.last_input = 0.0
+        self.hold_since: float | None = None
+        self.masking = False  # masking the rest of a held token as it arrives
+        self.in_key = False  # inside a private key block
+        self.shadow: pyte.Screen | None = None
+        self._shadow_stream: pyte.Stream | None = None
+        self.tail = ""  # the last raw output, to redraw the screen on resume
+        self.counts: Counter[str] = Counter()
+
+    # ── input ────────────────────────────────────────────────────────────────────────────
+
+    def feed(self, text: str, now: float) -> list[str]:
+        self.pending += text
+        self.last_input = now
+        self.tail = (self.tail + text)[-TAIL_BYTES:]
+        return self._process(now)
+
+    def tick(self, now: float) -> list[str]:
+        return self._process(now) if self.pending else []
+
+    def flush(self) -> list[str]:
+        """At the end: release everything, masking what is still held."""
+        return self._process(float("inf"), final=True)
+
+    def resize(self, cols: int, rows: int) -> None:
+        self.cols, self.rows = cols, rows
+        if self.shadow is not None:
+            self.shadow.resize(rows, cols)
+
+    # ── processing ───────────────────────────────────────────────────────────────────────
+
+    def _process(self, now: float, final: bool = False) -> list[str]:
+        out: list[str] = []
+        while self.pending:
+            if self.shadow is not None:
+                m = ALT_SCREEN_OFF.search(self.pending)
+                part = self.pending if m is None else self.pending[: m.end()]
+                cut = INCOMPLETE_ESCAPE.search(part) if m is None and not final else None
+                if cut is not None and cut.start() < len(part):
+                    part = part[: cut.start()]
+                if not part:
+                    break
+                self.pending = self.pending[len(part) :]
+                out.append(self._screen_pass(part))
+                if m is not None:
+                    self.shadow = None
+                    self._shadow_stream = None
+                continue
+            on = ALT_SCREEN_ON.search(self.pending)
+            if on is not None:
+                before, self.pending = self.pending[: on.start()], self.pending[on.start() :]
+                if before:
+                    out.extend(self._lines(before, now, final=True))
+                self.shadow = pyte.Screen(self.cols, self.rows)
+                self._shadow_stream = pyte.Stream(self.shadow)
+                seq = on.group()
+                self.pending = self.pending[len(seq) :]
+                self.line = ""
+                out.append(seq)
+                continue
+            text, self.pending = self.pending, ""
+            out.extend(self._lines(text, now, final))
+            break
+        return [o for o in out if o]
+
+    def _lines(self, text: str, now: float, final: bool) -> list[str]:
+        """Scan complete lines now; the unfinished rest waits (see the module docstring)."""
+        out: list[str] = []
+        nl = text.rfind("\n")
+        if nl >= 0:
+            complete, rest = text[: nl + 1], text[nl + 1 :]
+            out.append(self._scan_complete(complete))
+        else:
+            rest = text
+        if not rest:
+            return out
+        idle = now - self.last_input >= IDLE_HOLD
+        if not (final or idle or len(rest) > 4096):
+            self.pending = rest + self.pending
+            return out
+        cut = INCOMPLETE_ESCAPE.search(rest)
+        if cut is not None and cut.start() < len(rest) and not final:
+            self.pending = rest[cut.start() :] + self.pending
+            rest = rest[: cut.start()]
+            if not rest:
+                return out
+        seen = visible_line(self.line + rest)
+        hold = self.scanner.hold_start(seen)
+        if hold is not None and not final:
+            if self.hold_since is None:
+                self.hold_since = now
+            if now - self.hold_since < PREFIX_HOLD:
+                self.pending = rest + self.pending
+                return out
+        if hold is not None and hold.strong and len(seen) - hold.start >= MIN_HELD_SECRET:
+            # The wait is over and it still looks like a secret on its way: mask it, and
+            # the rest of the token as it arrives.
+            self.hold_since = None
+            self.masking = not final
+            findings = [f for f in self.scanner.find(seen) if f.end <= hold.start]
+            findings.append(Finding(hold.start, len(seen), "held-secret"))
+            self.counts.update(f.rule for f in findings)
+            redraw = "\r\x1b[K" + apply(seen, findings)
+            self.line = "" if final else redraw
+            out.append(redraw)
+            return out
+        self.hold_since = None
+        out.append(self._scan_partial(rest))
+        return out
+
+    def _continue_mask(self, proj_plain: str) -> list[Finding]:
+        """The rest of a token whose start was masked after a hold is masked too."""
+        if not self.masking:
+            return []
+        end = 0
+        while end < len(proj_plain) and not proj_plain[end].isspace():
+            end += 1
+        if end < len(proj_plain):
+            self.masking = False
+        return [Finding(0, end, "held-secret")] if end else []
+
+    def _scan_complete(self, complete: str) -> str:
+        """Scan complete lines (``complete`` ends with a newline)."""
+        if self.in_key or "PRIVATE KEY" in complete:
+            return "".join(
+                self._key_block_line(line) for line in complete.splitlines(keepends=True)
+            )
+        context = self.line
+        self.line = ""
+        complete = _osc(complete, self.scanner, self.counts)
+        if LINE_EDITS.search(context + complete):
+            return "".join(
+                self._scan_edited(context, line) for line in complete.splitlines(keepends=True)
+            )
+        return self._scan_plain(context, complete)
+
+    def _key_block_line(self, line: str) -> str:
+        """Inside a private key block every line is hidden, however the block arrives."""
+        if not self.in_key:
+            out = self._scan_complete_plain(line)
+            if _KEY_BEGIN.search(line) and not _KEY_END.search(line):
+                self.in_key = True
+            return out
+        self.line = ""
+        if _KEY_END.search(line):
+            self.in_key = False
+            return line
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        if not body.strip():
+            return line
+        self.counts["private-key"] += 1
+        return apply(body, [Finding(0, len(body), "private-key")]) + ending
+
+    def _scan_complete_plain(self, line: str) -> str:
+        context = self.line
+        self.line = ""
+        return self._scan_plain(context, _osc(line, self.scanner, self.counts))
+
+    def _scan_partial(self, rest: str) -> str:
+        rest = _osc(rest, self.scanner, self.counts)
+        context = self.line
+        if LINE_EDITS.search(context + rest):
+            out = self._scan_edited(context, rest)
+        else:
+            out = self._scan_plain(context, rest)
+        self.line = (self.line + out)[-MAX_LINE_CONTEXT:]
+        return out
+
+    def _scan_plain(self, context: str, text: str) -> str:
+        """Mask in place; ``context`` (already sent) is scanned with it, not re-sent."""
+        whole = context + text
+        proj = project(whole)
+        offset = len(project(context).plain) if context else 0
+        findings = self._continue_mask_at(proj.plain, offset) + self.scanner.find(proj.plain)
+        if not findings:
+            return text
+        self.counts.update(f.rule for f in findings)
+        # Only the new text can still be changed; a finding reaching into the context is
+        # masked from where the new text begins.
+        spans = [(max(f.start, offset), f.end, f.rule) for f in findings if f.end > offset]
+        return mask_raw(whole, proj, spans)[len(context) :]
+
+    def _continue_mask_at(self, plain: str, offset: int) -> list[Finding]:
+        found = self._continue_mask(plain[offset:])
+        return [Finding(f.start + offset, f.end + offset, f.rule) for f in found]
+
+    def _scan_edited(self, context: str, line: str) -> str:
+        """A line edited in place: if what it shows holds a secret, redraw it masked."""
+        ends = line.endswith("\n")
+        shown = visible_line(context + line)
+        findings = self.scanner.find(shown)
+        if findings:
+            self.counts.update(f.rule for f in findings)
+            return "\r\x1b[K" + apply(shown, findings) + ("\r\n" if ends else "")
+        # Nothing on screen — but the bytes may still carry a secret that was typed and
+        # then erased; mask it there too.
+        return self._scan_plain(context, line)
+
+    def _screen_pass(self, chunk: str) -> str:
+        """Full-screen mode: follow the screen; redraw masked lines instead of raw bytes."""
+        assert self.shadow is not None and self._shadow_stream is not None
+        chunk = _osc(chunk, self.scanner, self.counts)
+        proj = project(chunk)
+        byte_findings = self.scanner.find(proj.plain)
+        self.shadow.dirty.clear()
+        self._shadow_stream.feed(chunk)
+        masked_lines = []
+        for y in sorted(self.shadow.dirty):
+            if y >= self.shadow.lines:
+                continue
+            row = self.shadow.buffer[y]
+            text = "".join(row[x].data or " " for x in range(self.shadow.columns))
+            findings = self.scanner.find(text)
+            if findings:
+                masked_lines.append(y)
+                self.counts.update(f.rule for f in findings)
+                for f in findings:
+                    masked = apply(text[f.start : f.end], [Finding(0, f.end - f.start, f.rule)])
+                    for i, ch in enumerate(masked):
+                        cell = row[f.start + i]
+                        row[f.start + i] = cell._replace(data=ch)
+        if not masked_lines and not byte_findings:
+            return chunk
+        if not masked_lines:
+            self.counts.update(f.rule for f in byte_findings)
+            return mask_raw(chunk, proj, [(f.start, f.end, f.rule) for f in byte_findings])
+        return _redraw(self.shadow, sorted(self.shadow.dirty | set(masked_lines)))
+
+    # ── resume ───────────────────────────────────────────────────────────────────────────
+
+    def screen_redraw(self) -> str:
+        """The screen as it is now, masked, drawn from scratch (sent when going back on air)."""
+        if self.shadow is not None:
+            return "\x1b[H\x1b[2J" + _redraw(self.shadow, range(self.shadow.lines))
+        fold = TerminalFold(self.cols, self.rows)
+        fold.feed(self.tail)
+        screen = fold.screen
+        for y in range(screen.lines):
+            row = screen.buffer[y]
+            text = "".join(row[x].data or " " for x in range(screen.columns))
+            for f in self.scanner.find(text):
+                masked = apply(text[f.start : f.end], [Finding(0, f.end - f.start, f.rule)])
+                for i, ch in enumerate(masked):
+                    row[f.start + i] = row[f.start + i]._replace(data=ch)
+                self.counts[f.rule] += 1
+        return fold.ansi()
+
+    def take_counts(self) -> Counter[str]:
+        counts, self.counts = self.counts, Counter()
+        return counts
+
+
+def _redraw(screen: pyte.Screen, rows: Iterable[int]) -> str:
+    """Redraw whole rows of a screen and put the cursor back."""
+    out = ["\x1b7"]  # save the cursor: the program drawing the screen expects it unmoved
+    for y in rows:
+        if y >= screen.lines:
+            continue
+        out.append(f"\x1b[{y + 1};1H\x1b[0m")
+        cur = ""
+        row = screen.buffer[y]
+        for x in range(screen.columns):
+            ch = row[x]
+            if ch.data == "":
+                continue
+            style = sgr(ch)
+            if style != cur:
+                out.append(style)
+                cur = style
+            out.append(ch.data)
+    out.append("\x1b[0m\x1b8")
+    return "".join(out)
 
 
 class Redactor:
-    """Masks known secret values in every string of every event."""
+    """Scans every event from every source. Holds the streamer's known secrets in memory."""
 
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        self._values: list[str] = []
+    def __init__(
+        self,
+        scanner: Scanner | None = None,
+        on_redacted: Callable[[Counter[str]], None] = lambda _c: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.scanner = LearningScanner(scanner or Scanner())
+        self.terms: dict[str, TermRedactor] = {}
+        self.on_redacted = on_redacted
+        self.clock = clock
         self.hidden = 0
-        for v in values:
-            self.add(v)
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str] | None = None) -> Redactor:
-        return cls(secret_env_values(os.environ if env is None else env))
+    def for_streamer(
+        cls,
+        *,
+        folders: Iterable[Any] = (),
+        extra: Iterable[str] = (),
+        env: Any = None,
+        home: Any = None,
+        on_redacted: Callable[[Counter[str]], None] = lambda _c: None,
+    ) -> Redactor:
+        values = known.gather(env=env, home=home, folders=folders, extra=extra)
+        return cls(Scanner(values), on_redacted=on_redacted)
 
-    def add(self, value: str) -> None:
-        if len(value) >= MIN_SECRET_LEN and value not in self._values:
-            self._values.append(value)
-            # Longest first, so a secret that contains another is masked whole.
-            self._values.sort(key=len, reverse=True)
+    def term(self, source: str) -> TermRedactor:
+        term = self.terms.get(source)
+        if term is None:
+            term = self.terms[source] = TermRedactor(self.scanner)
+        return term
 
-    def _mask(self, text: str) -> tuple[str, int]:
-        n = 0
-        for v in self._values:
-            if v in text:
-                n += text.count(v)
-                text = text.replace(v, "•" * len(v))
-        return text, n
-
-    def _scan_value(self, value: Any) -> tuple[Any, int]:
+    def _value(self, value: Any, counts: Counter[str]) -> Any:
         if isinstance(value, str):
-            return self._mask(value)
+            findings = self.scanner.find(value)
+            if findings:
+                counts.update(f.rule for f in findings)
+                return apply(value, findings)
+            return value
         if isinstance(value, list):
-            total = 0
-            out = []
-            for item in value:
-                v, n = self._scan_value(item)
-                out.append(v)
-                total += n
-            return out, total
+            return [self._value(v, counts) for v in value]
         if isinstance(value, dict):
-            total = 0
-            d = {}
-            for k, item in value.items():
-                v, n = self._scan_value(item)
-                d[k] = v
-                total += n
-            return d, total
-        return value, 0
+            return {k: self._value(v, counts) for k, v in value.items()}
+        return value
 
-    def scan(self, items: Iterable[Raw]) -> list[Scanned]:
+    def _emit(self, out: list[Scanned], t: float, source: str, counts: Counter[str]) -> None:
+        if counts:
+            n = sum(counts.values())
+            self.hidden += n
+            out.append(Scanned(t, "redacted", source, {"count": n, "rules": sorted(counts)[:64]}))
+            self.on_redacted(counts)
+
+    def scan(self, items: Iterable[Raw], now: float | None = None) -> list[Scanned]:
+        """Scan a batch; terminal output may come out later (see ``tick``)."""
+        now = self.clock() if now is None else now
         out: list[Scanned] = []
         for raw in items:
-            data, n = self._scan_value(raw.data)
+            if raw.kind == "term.output":
+                term = self.term(raw.source)
+                for text in term.feed(raw.data["text"], now):
+                    out.append(Scanned(raw.t, "term.output", raw.source, {"text": text}))
+                self._emit(out, raw.t, raw.source, term.take_counts())
+                continue
+            if raw.kind in ("term.open", "term.resize"):
+                term = self.term(raw.source)
+                out.extend(self._release(raw.source, raw.t, term.flush()))
+                term.resize(raw.data["cols"], raw.data["rows"])
+            elif raw.kind == "term.close":
+                out.extend(self._release(raw.source, raw.t, self.term(raw.source).flush()))
+            counts: Counter[str] = Counter()
+            data = self._value(raw.data, counts)
             out.append(Scanned(raw.t, raw.kind, raw.source, data))
-            if n:
-                self.hidden += n
-                out.append(
-                    Scanned(raw.t, "redacted", raw.source, {"count": n, "rules": ["known-value"]})
-                )
+            self._emit(out, raw.t, raw.source, counts)
         return out
+
+    def _release(self, source: str, t: float, texts: list[str]) -> list[Scanned]:
+        out = [Scanned(t, "term.output", source, {"text": text}) for text in texts]
+        self._emit(out, t, source, self.terms[source].take_counts())
+        return out
+
+    def tick(self, t: float, now: float | None = None) -> list[Scanned]:
+        """Release held terminal output whose wait is over."""
+        now = self.clock() if now is None else now
+        out: list[Scanned] = []
+        for source, term in self.terms.items():
+            if term.pending:
+                out.extend(self._release(source, t, term.tick(now)))
+        return out
+
+    def flush(self, t: float) -> list[Scanned]:
+        """At the end of the stream: release all held output, masking what is unresolved."""
+        out: list[Scanned] = []
+        for source, term in self.terms.items():
+            out.extend(self._release(source, t, term.flush()))
+        return out
+
+    def resume_redraw(self, t: float) -> list[Scanned]:
+        """Each terminal's current screen, masked, as output that redraws it from scratch."""
+        out: list[Scanned] = []
+        for source, term in self.terms.items():
+            out.append(Scanned(t, "term.output", source, {"text": term.screen_redraw()}))
+            self._emit(out, t, source, term.take_counts())
+        return out
+
+    def preview(self, text: str) -> str:
+        """What viewers would receive for this text (all of it, nothing held back)."""
+        term = TermRedactor(self.scanner)
+        return "".join(term.feed(text, 0.0) + term.flush())

@@ -1,31 +1,72 @@
-"""A broadcast session: sources → intake → redactor → spool → uplink, wired and run.
+"""A broadcast session: sources → intake → redactor → delay → spool → uplink, wired and run.
 
 ``Broadcast`` owns the pump thread that moves what sources put into the intake through the
-redactor and into the spool, and the uplink that sends the spool to the server. Sources only
-ever touch the intake, so nothing they do waits on the disk or the network.
+redactor and the delay into the spool, and the uplink that sends the spool to the server.
+Sources only ever touch the intake, so nothing they do waits on the disk or the network.
+
+Fails closed: if the redactor raises, the output it was scanning is withheld (viewers see a
+notice that something was not sent), never sent unscanned.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from benchcast.broadcast.intake import Intake
-from benchcast.broadcast.redact import Redactor
+from benchcast.broadcast.control import ControlServer
+from benchcast.broadcast.delay import Delay
+from benchcast.broadcast.intake import Intake, Raw
+from benchcast.broadcast.redact import Redactor, Scanned, air_event, withheld_event
 from benchcast.broadcast.sources.terminal import PtySession, child_env, default_command
 from benchcast.broadcast.spool import Spool, spool_path
 from benchcast.broadcast.uplink import Uplink
 
+log = logging.getLogger("benchcast.session")
+
 PUMP_INTERVAL = 0.01
+CONTROL = "_control"
+#: Inside the streamed shell, Ctrl-] then: p pause/resume, x panic, Ctrl-] a literal Ctrl-].
+HOTKEY_PREFIX = 0x1D
+#: Sent even off air: they carry no content, and the stream must still end.
+_ALWAYS_SENT = {"air", "term.close", "stream.end"}
 
 
 def say(message: str) -> None:
     """A message for the streamer, on stderr, never into the streamed pty."""
     sys.stderr.write(f"benchcast: {message}\r\n")
     sys.stderr.flush()
+
+
+class Hotkeys:
+    """Filters the streamer's keystrokes for the prefix key; passes everything else on."""
+
+    def __init__(self, actions: dict[bytes, Callable[[], None]]) -> None:
+        self.actions = actions
+        self._armed = False
+
+    def __call__(self, data: bytes) -> bytes:
+        out = bytearray()
+        for b in data:
+            if self._armed:
+                self._armed = False
+                key = bytes([b])
+                if b == HOTKEY_PREFIX:
+                    out.append(b)
+                elif key in self.actions:
+                    self.actions[key]()
+                continue
+            if b == HOTKEY_PREFIX:
+                self._armed = True
+                continue
+            out.append(b)
+        return bytes(out)
 
 
 class Broadcast:
@@ -39,6 +80,9 @@ class Broadcast:
         tags: Sequence[str] = (),
         resume: bool = False,
         redactor: Redactor | None = None,
+        delay: float = 0.0,
+        watch: Sequence[Path] = (),
+        secrets: Sequence[str] = (),
         on_message: Callable[[str], None] = say,
     ) -> None:
         path = spool_path(data_dir, server, key)
@@ -55,18 +99,28 @@ class Broadcast:
             path.unlink()
             for extra in ("-wal", "-shm"):
                 Path(str(path) + extra).unlink(missing_ok=True)
+        self.data_dir = data_dir
         self.spool = Spool(path)
         self.resumed = resume and self.spool.stream_id is not None
         self.t0 = self.spool.started_at()
         self.intake = Intake()
-        self.redactor = redactor or Redactor.from_environment()
+        self.on_message = on_message
+        self.redactor = redactor or Redactor.for_streamer(
+            folders=list(watch) or [Path.cwd()], extra=secrets, on_redacted=self._notice
+        )
+        self.delay = Delay(delay)
         self.uplink = Uplink(
             server, key, self.spool, title=title, tags=list(tags), on_message=on_message
         )
         self.title = title
         self.tags = list(tags)
-        self.on_message = on_message
+        self.air = "on"
+        self._last_notice = 0.0
         self._pump = threading.Thread(target=self._pump_loop, name="benchcast-pump", daemon=True)
+        self.control_path = data_dir / "control" / f"{os.getpid()}.sock"
+        self.control: ControlServer | None = None
+
+    # ── lifecycle ────────────────────────────────────────────────────────────────────────
 
     def now(self) -> float:
         """Stream time: seconds since the stream started (across resumes)."""
@@ -75,6 +129,11 @@ class Broadcast:
     def start(self, wait: float = 5.0) -> None:
         self.uplink.start()
         self._pump.start()
+        try:
+            self.control = ControlServer(self.control_path, self.handle)
+            self.control.start()
+        except OSError as err:
+            self.on_message(f"no control socket ({err}); pause and panic work by hotkey only")
         self.uplink.welcomed.wait(wait)
         if self.uplink.info.refused:
             self.close(drain=0)
@@ -85,22 +144,13 @@ class Broadcast:
                 "spool and retrying in the background"
             )
 
-    def _pump_loop(self) -> None:
-        while True:
-            items = self.intake.take(timeout=0.5)
-            if items:
-                scanned = self.redactor.scan(items)
-                self.spool.append(scanned)
-                self.uplink.notify()
-            elif self.intake.closed:
-                return
-            time.sleep(PUMP_INTERVAL)  # let output gather into fewer, larger events
-
     def close(self, drain: float = 10.0) -> int:
         """Stop; wait up to ``drain`` seconds for the server to acknowledge everything.
         Returns how many events are left undelivered in the spool."""
         self.intake.close()
-        self._pump.join(5)
+        self._pump.join(max(5.0, self.delay.seconds + 5.0))
+        if self.control is not None:
+            self.control.close()
         deadline = time.monotonic() + drain
         while self.spool.unacked() and time.monotonic() < deadline and not self.uplink.info.refused:
             time.sleep(0.05)
@@ -108,6 +158,135 @@ class Broadcast:
         left = self.spool.unacked()
         self.spool.close()
         return left
+
+    # ── control: pause, resume, panic ────────────────────────────────────────────────────
+
+    def pause(self) -> None:
+        self.intake.put(self.now(), CONTROL, "stream", {"command": "pause"})
+
+    def resume(self) -> None:
+        self.intake.put(self.now(), CONTROL, "stream", {"command": "resume"})
+
+    def toggle(self) -> None:
+        self.intake.put(self.now(), CONTROL, "stream", {"command": "toggle"})
+
+    def panic(self) -> int:
+        """Drop everything the delay still holds and go off air, now."""
+        dropped = self.delay.panic()
+        self.intake.put(self.now(), CONTROL, "stream", {"command": "panic"})
+        return dropped
+
+    def _panic_key(self) -> None:
+        self.panic()
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A control-socket request (see broadcast/control.py)."""
+        command = request.get("command")
+        if command == "pause":
+            self.pause()
+        elif command == "resume":
+            self.resume()
+        elif command == "panic":
+            return {"ok": True, "dropped": self.panic(), "air": "paused"}
+        elif command == "status":
+            return {
+                "ok": True,
+                "air": self.air,
+                "held": len(self.delay),
+                "unacked": self.spool.unacked(),
+                "hidden": self.redactor.hidden,
+                "url": self.uplink.info.url,
+            }
+        else:
+            return {"ok": False, "error": f"unknown command {command!r}"}
+        return {"ok": True}
+
+    def _notice(self, counts: Counter[str]) -> None:
+        now = time.monotonic()
+        if now - self._last_notice >= 3.0:
+            self._last_notice = now
+            n = sum(counts.values())
+            self.on_message(
+                f"hid {n} secret{'s' if n != 1 else ''} from viewers ({', '.join(sorted(counts))})"
+            )
+
+    # ── the pump ─────────────────────────────────────────────────────────────────────────
+
+    def _pump_loop(self) -> None:
+        while True:
+            items = self.intake.take(timeout=0.05)
+            closed = self.intake.closed and not items
+            out: list[Scanned] = []
+            batch: list[Raw] = []
+            for raw in items:
+                if raw.kind == CONTROL:
+                    out += self._scan(batch)
+                    batch = []
+                    out += self._control(raw)
+                else:
+                    batch.append(raw)
+            out += self._scan(batch)
+            out += self._guard(lambda: self.redactor.tick(self.now()))
+            if closed:
+                out += self._guard(lambda: self.redactor.flush(self.now()))
+            if self.air == "paused":
+                out = [e for e in out if e.kind in _ALWAYS_SENT]
+            if out:
+                self.delay.push(out)
+            ready = self.delay.due(everything=closed)
+            if ready:
+                self.spool.append(ready)
+                self.uplink.notify()
+            if closed:
+                return
+            time.sleep(PUMP_INTERVAL)  # let output gather into fewer, larger events
+
+    def _guard(self, fn: Callable[[], list[Scanned]]) -> list[Scanned]:
+        try:
+            return fn()
+        except Exception:  # fail closed: withhold, never send unscanned
+            log.exception("redactor failed; output withheld")
+            return self._withheld()
+
+    def _withheld(self) -> list[Scanned]:
+        out = []
+        for source in list(self.redactor.terms):
+            self.redactor.terms.pop(source)
+            out.append(withheld_event(self.now(), source))
+        self.on_message("the redactor failed; output was withheld, not sent")
+        return out
+
+    def _scan(self, batch: list[Raw]) -> list[Scanned]:
+        if not batch:
+            return []
+        return self._guard(lambda: self.redactor.scan(batch))
+
+    def _control(self, raw: Raw) -> list[Scanned]:
+        command = raw.data["command"]
+        if command == "toggle":
+            command = "resume" if self.air == "paused" else "pause"
+        if command in ("pause", "panic") and self.air == "on":
+            self.air = "paused"
+            if command == "panic":
+                self.delay.panic()
+                # Straight to the spool: off air must not wait behind the delay.
+                self.spool.append([air_event(raw.t, "paused")])
+                self.uplink.notify()
+                self.on_message("PANIC: held output dropped; off air (resume: Ctrl-] p)")
+                return []
+            self.on_message("paused: nothing is sent until you resume (Ctrl-] p)")
+            return [air_event(raw.t, "paused")]
+        if command == "resume" and self.air == "paused":
+            self.air = "on"
+            self.on_message("back on air")
+            # The screen goes out as it is now, not as a backlog of what happened off air.
+            return [
+                air_event(raw.t, "on"),
+                *self._guard(lambda: self.redactor.resume_redraw(raw.t)),
+            ]
+        return []
+
+    # ── sources ──────────────────────────────────────────────────────────────────────────
 
     def run_terminal(
         self,
@@ -128,9 +307,11 @@ class Broadcast:
                 "stream",
                 {"title": self.title or "Untitled stream", "tags": self.tags},
             )
+        child = child_env(env)
+        child["BENCHCAST_CONTROL"] = str(self.control_path)
         session = PtySession(
             argv,
-            env=child_env(env),
+            env=child,
             stdin=stdin,
             stdout=stdout,
             cwd=cwd,
@@ -138,6 +319,7 @@ class Broadcast:
             on_resize=lambda c, r, _t: self.intake.put(
                 self.now(), "term.resize", source, {"cols": c, "rows": r}
             ),
+            input_filter=Hotkeys({b"p": self.toggle, b"x": self._panic_key}),
         )
         self.intake.put(
             self.now(),

@@ -59,7 +59,8 @@ def _colour(name: str, base: int) -> str:
     return str(base + 9)
 
 
-def _sgr(c: Char) -> str:
+def sgr(c: Char) -> str:
+    """The SGR sequence that sets a cell's colours and attributes from scratch."""
     parts = ["0"]
     if c.bold:
         parts.append("1")
@@ -125,7 +126,7 @@ class TerminalFold:
                 if ch.data == "":  # the right half of a wide character
                     x += 1
                     continue
-                style = _sgr(ch)
+                style = sgr(ch)
                 if style != cur:
                     out.append(style)
                     cur = style

@@ -80,6 +80,7 @@ class PtySession:
         stdout: int = 1,
         clock: Callable[[], float] = time.monotonic,
         cwd: str | None = None,
+        input_filter: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.argv = list(argv)
         self.on_output = on_output
@@ -89,6 +90,7 @@ class PtySession:
         self.stdout = stdout
         self.clock = clock
         self.cwd = cwd
+        self.input_filter = input_filter
         self.interactive = os.isatty(stdin)
         self.size = terminal_size(
             stdout if os.isatty(stdout) else stdin,
@@ -153,6 +155,8 @@ class PtySession:
                     except OSError:
                         data = b""
                     if data:
+                        if self.input_filter is not None:
+                            data = self.input_filter(data)
                         _write_all(master, data)
                     else:
                         inputs.remove(self.stdin)

@@ -1,0 +1,225 @@
+"""Context: a value assigned to a secret-looking name is a secret, if it looks like one.
+
+``KEY=…``, ``"apiKey": "…"``, ``password: …``, ``export HF_TOKEN=…``. The name decides
+which gate applies: passwords need only to be non-trivial; keys and tokens must look random
+(Shannon entropy per character) so that identifiers, paths and words are left alone; any other
+name needs a long, very random value. Placeholders (``${X}``, ``<YOUR_KEY>``, ``****``) and
+code (``os.environ[...]``, ``cfg.key``) never count.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+ASSIGNMENT = re.compile(
+    r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::=|=>|=|:)[ \t]*"
+    r"(?P<quote>[\"'`]?)(?P<value>[^\s\"'`,;<>(){}\[\]=:]{6,400}={0,2})"
+)
+
+#: Names whose last part is one of these hold a password: any non-trivial value counts.
+PASSWORD_PARTS = {"password", "passwd", "pass", "pwd", "passphrase", "passcode"}
+#: … one of these: a key or token, which must look random.
+KEY_PARTS = {
+    "key",
+    "apikey",
+    "token",
+    "secret",
+    "secrets",
+    "credential",
+    "credentials",
+    "cred",
+    "creds",
+    "auth",
+    "dsn",
+    "privatekey",
+    "session",
+    "sessionid",
+    "cookie",
+    "sig",
+    "signature",
+    "accesskey",
+    "secretkey",
+    "clientsecret",
+    "authtoken",
+    "accesstoken",
+    "refreshtoken",
+    "bearer",
+}
+#: A name with one of these parts names something else (an id, a file, a public value …).
+NOT_SECRET_PARTS = {
+    "id",
+    "ids",
+    "name",
+    "names",
+    "url",
+    "uri",
+    "file",
+    "path",
+    "dir",
+    "size",
+    "length",
+    "len",
+    "type",
+    "format",
+    "version",
+    "count",
+    "index",
+    "public",
+    "pub",
+    "csrf",
+    "xsrf",
+    "prefix",
+    "suffix",
+    "header",
+    "field",
+    "label",
+    "env",
+    "var",
+    "variable",
+    "pattern",
+    "regex",
+    "hash",
+    "digest",
+    "checksum",
+    "integrity",
+    "sha",
+    "md5",
+    "etag",
+    "nonce",
+    "salt",
+    "mode",
+    "policy",
+    "algorithm",
+    "alg",
+    "kind",
+    "provider",
+    "store",
+    "vault",
+    "location",
+    "region",
+    "endpoint",
+    "host",
+    "user",
+    "username",
+    "email",
+}
+PLACEHOLDER = re.compile(
+    r"^(?:\$\{?\w+\}?|%\(?\w+\)?s?|<[^>]*>|\{\{.*\}\}|\*+|x{4,}|X{4,}|\.{3,}|•+|#+|-+|_+|"
+    r"(?i:changeme|change_me|example\w*|placeholder|dummy\w*|your[_-]?\w*|my[_-]?\w*|"
+    r"redacted|null|none|nil|undefined|true|false|todo|fixme|secret|password|token|"
+    r"replace\w*|insert\w*|enter\w*|test|testing|default|sample))$"
+)
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_CODE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$|^[A-Za-z_]\w*\[|^\$|^@|^&|^%\w")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_HASH_PREFIX = re.compile(r"^(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b?)[-:]", re.I)
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    n = len(value)
+    if n == 0:
+        return 0.0
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def name_parts(name: str) -> list[str]:
+    """``AWS_SECRET_ACCESS_KEY`` → [aws, secret, access, key]; ``apiKey`` → [api, key]."""
+    parts: list[str] = []
+    for chunk in re.split(r"[_.:\-]+", name):
+        parts.extend(p.lower() for p in _CAMEL.findall(chunk))
+    return parts
+
+
+def _sequential(value: str) -> bool:
+    """Alphabets and counters ("abcdef…", "0123…") are not secrets."""
+    steps = sum(1 for a, b in itertools.pairwise(value) if ord(b) - ord(a) == 1)
+    return steps >= len(value) * 0.5
+
+
+def _boring(value: str, password: bool = False) -> bool:
+    return (
+        len(set(value)) <= 2
+        or bool(PLACEHOLDER.match(value))
+        or bool(_CODE.match(value))
+        or bool(_UUID.match(value))
+        or bool(_HASH_PREFIX.match(value))
+        or (value.isupper() and value.replace("_", "").isalpha())
+        or ("/" in value and not _looks_b64(value))
+        or (not password and _sequential(value))
+    )
+
+
+def _looks_b64(value: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value)) and len(value) >= 16
+
+
+@dataclass(frozen=True)
+class Assignment:
+    start: int  # of the value
+    end: int
+    rule: str
+
+
+def classify(name: str, value: str) -> str | None:
+    """The rule id if ``name = value`` assigns a secret, else None."""
+    parts = name_parts(name)
+    if not parts:
+        return None
+    last = parts[-1]
+    if _boring(value, password=last in PASSWORD_PARTS):
+        return None
+    if any(p in NOT_SECRET_PARTS for p in parts[-2:]) or "public" in parts:
+        return None
+    if last in PASSWORD_PARTS or (len(parts) >= 2 and parts[-2] + last in {"passwd"}):
+        return "password-assignment" if len(value) >= 6 and entropy(value) >= 2.0 else None
+    if last in KEY_PARTS or "".join(parts[-2:]) in KEY_PARTS:
+        if _HEX.match(value):
+            # Hex of md5 length and less reads as a hash or an id; key material is longer.
+            return "secret-assignment" if len(value) >= 40 else None
+        if len(value) >= 16 and entropy(value) >= 3.7:
+            return "secret-assignment"
+        return None
+    if (
+        len(value) >= 32
+        and entropy(value) >= 4.5
+        and not _HEX.match(value)
+        and re.search(r"[a-z]", value)
+        and re.search(r"[A-Z]", value)
+        and re.search(r"\d", value)
+    ):
+        return "high-entropy-assignment"
+    return None
+
+
+def classify_name(name: str) -> bool:
+    """Whether ``name`` reads as the name of a password, key or token."""
+    parts = name_parts(name)
+    if not parts or any(p in NOT_SECRET_PARTS for p in parts[-2:]):
+        return False
+    return parts[-1] in PASSWORD_PARTS or parts[-1] in KEY_PARTS or "".join(parts[-2:]) in KEY_PARTS
+
+
+def find_assignments(text: str) -> list[Assignment]:
+    out: list[Assignment] = []
+    pos = 0
+    while True:
+        m = ASSIGNMENT.search(text, pos)
+        if m is None:
+            return out
+        value = m.group("value")
+        if m.group("quote") and value.endswith(m.group("quote")):
+            value = value[:-1]
+        rule = classify(m.group("name"), value)
+        if rule is not None:
+            start = m.start("value")
+            out.append(Assignment(start, start + len(value), rule))
+            pos = m.end()
+        else:
+            # "output: NAME=value" — the value of one match may hold the next assignment.
+            pos = m.start("value")

@@ -1,0 +1,64 @@
+"""Defence in depth: the server applies the provider and context rules again to everything
+it accepts, in case a publisher's redactor missed something or a client sent raw text.
+
+The streamer's known values never leave their machine, so only rules apply here; what is
+found is masked exactly as the publisher would have.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from benchcast.events import Draft
+from benchcast.secrets.scanner import Scanner, apply
+from benchcast.secrets.visible import mask_raw, project
+
+_scanner: Scanner | None = None
+#: Secrets masked by this process since it started (exported as a metric).
+hidden = 0
+
+
+def scanner() -> Scanner:
+    global _scanner
+    if _scanner is None:
+        _scanner = Scanner()
+    return _scanner
+
+
+def _value(value: Any, counts: Counter[str]) -> Any:
+    if isinstance(value, str):
+        findings = scanner().find(value)
+        if findings:
+            counts.update(f.rule for f in findings)
+            return apply(value, findings)
+        return value
+    if isinstance(value, list):
+        return [_value(v, counts) for v in value]
+    if isinstance(value, dict):
+        return {k: _value(v, counts) for k, v in value.items()}
+    return value
+
+
+def rescan(draft: Draft) -> list[Draft]:
+    """The draft, with anything the rules find masked."""
+    counts: Counter[str] = Counter()
+    if draft.kind == "term.output":
+        text = draft.data["text"]
+        proj = project(text)
+        findings = scanner().find(proj.plain)
+        if not findings:
+            return [draft]
+        counts.update(f.rule for f in findings)
+        data: dict[str, Any] = {
+            "text": mask_raw(text, proj, [(f.start, f.end, f.rule) for f in findings])
+        }
+    else:
+        data = _value(draft.data, counts)
+        if not counts:
+            return [draft]
+    global hidden
+    hidden += sum(counts.values())
+    # No separate ``redacted`` event here: it would carry no pseq, so a resent draft could
+    # not be recognised as a resend. The count goes to the server's metrics instead.
+    return [Draft(t=draft.t, kind=draft.kind, source=draft.source, data=data, pseq=draft.pseq)]
