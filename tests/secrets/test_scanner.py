@@ -93,3 +93,17 @@ def test_masks_keep_the_width_of_the_secret() -> None:
     for n in (1, 5, 10, 40, 200):
         assert len(mask("x" * n, "github-token")) == n
     assert mask("x" * 40, "github-token").endswith("[github-token]")
+
+
+@pytest.mark.parametrize(("path", "hidden"), [
+    (".env", True), (".env.local", True), ("config/prod.env", True), ("certs/server.pem", True),
+    ("deploy/tls.key", True), ("home/.ssh/config", True), ("id_ed25519", True),
+    ("id_rsa.pub", True), (".netrc", True), ("gcp/service-account-prod.json", True),
+    ("infra/prod.tfvars", True), (".aws/credentials", True), ("k8s/db-secret.yaml", True),
+    ("train.py", False), ("README.md", False), ("data/keys.csv", False),
+    ("src/env.py", False), ("notebooks/keyboard.ipynb", False), ("configs/model.yaml", False),
+])
+def test_files_that_hold_secrets_are_never_streamed(path: str, hidden: bool) -> None:
+    from benchcast.secrets.files import never_stream
+
+    assert never_stream(path) is hidden
