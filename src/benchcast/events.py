@@ -75,7 +75,7 @@ def _clean_tags(tags: list[str]) -> list[str]:
 class StreamStart(Payload):
     title: str = Field(max_length=MAX_TITLE_LEN)
     tags: list[str] = Field(default_factory=list)
-    activity: Activity | None = None
+    activity: Activity | None = Field(default=None, strict=False)
 
     _tags = field_validator("tags")(_clean_tags)
 
@@ -89,7 +89,7 @@ class Air(Payload):
 
 
 class ActivityChange(Payload):
-    mode: Activity
+    mode: Activity = Field(strict=False)  # the mode's name, as sent over JSON
 
 
 class Marker(Payload):

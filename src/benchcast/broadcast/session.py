@@ -27,6 +27,7 @@ from benchcast.broadcast.redact import Redactor, Scanned, air_event, withheld_ev
 from benchcast.broadcast.sources.terminal import PtySession, child_env, default_command
 from benchcast.broadcast.spool import Spool, spool_path
 from benchcast.broadcast.uplink import Uplink
+from benchcast.events import EventError, validate_payload
 
 log = logging.getLogger("benchcast.session")
 
@@ -34,6 +35,19 @@ PUMP_INTERVAL = 0.01
 CONTROL = "_control"
 #: Inside the streamed shell, Ctrl-] then: p pause/resume, x panic, Ctrl-] a literal Ctrl-].
 HOTKEY_PREFIX = 0x1D
+#: Kinds only the publisher itself makes (a local producer must not end or fake the stream).
+_PUBLISHER_ONLY = {
+    "stream.start",
+    "stream.end",
+    "air",
+    "redacted",
+    "term.open",
+    "term.output",
+    "term.resize",
+    "term.close",
+    "term.dropped",
+}
+MAX_LOCAL_EVENTS = 1000
 #: Sent even off air: they carry no content, and the stream must still end.
 _ALWAYS_SENT = {"air", "term.close", "stream.end"}
 
@@ -197,9 +211,34 @@ class Broadcast:
                 "hidden": self.redactor.hidden,
                 "url": self.uplink.info.url,
             }
+        elif command == "events":
+            return self._local_events(request.get("events"))
         else:
             return {"ok": False, "error": f"unknown command {command!r}"}
         return {"ok": True}
+
+    def _local_events(self, events: Any) -> dict[str, Any]:
+        """Events from a local producer (the SDK, an editor, `benchcast note`): validated,
+        stamped with stream time unless they carry it, then scanned like everything else."""
+        if not isinstance(events, list) or len(events) > MAX_LOCAL_EVENTS:
+            return {"ok": False, "error": f"events must be a list of at most {MAX_LOCAL_EVENTS}"}
+        accepted, errors = 0, []
+        for obj in events:
+            try:
+                if not isinstance(obj, dict):
+                    raise EventError("an event must be a JSON object")
+                kind, source = obj.get("kind"), obj.get("source", "sdk")
+                if not isinstance(kind, str) or kind.startswith("_") or kind in _PUBLISHER_ONLY:
+                    raise EventError(f"local producers cannot send {kind!r} events")
+                if not isinstance(source, str) or not 0 < len(source) <= 64:
+                    raise EventError("source must be a string of 1 to 64 characters")
+                data = validate_payload(kind, obj.get("data", {}))
+            except EventError as err:
+                errors.append(str(err))
+                continue
+            self.intake.put(self.now(), kind, source, data)
+            accepted += 1
+        return {"ok": not errors, "accepted": accepted, "errors": errors[:10]}
 
     def _notice(self, counts: Counter[str]) -> None:
         now = time.monotonic()
