@@ -13,6 +13,7 @@ export class Controls {
     this.root = root;
     const $ = (sel) => root.querySelector(sel);
     this.playBtn = $("[data-play]");
+    this.time = $(".time");
     this.pos = $("[data-pos]");
     this.dur = $("[data-dur]");
     this.seek = $("[data-seek]");
@@ -47,7 +48,8 @@ export class Controls {
       player.seek(Number(this.seek.value));
     });
     $("[data-help]")?.addEventListener("click", () => this.toggleHelp());
-    this.help?.querySelector("[data-help-close]")?.addEventListener("click", () => this.toggleHelp(false));
+    const close = this.help?.querySelector("[data-help-close]");
+    close?.addEventListener("click", () => this.toggleHelp(false));
     const fs = $("[data-fullscreen]");
     if (fs && fullscreenTarget?.requestFullscreen) {
       fs.addEventListener("click", () => this.toggleFullscreen(fullscreenTarget));
@@ -103,6 +105,8 @@ export class Controls {
       const atEnd = !s.streamLive && s.t >= s.duration - 0.05;
       this.bigPlay.hidden = s.playing || s.busy || !(atStart || atEnd);
       this.bigPlay.classList.toggle("replay", atEnd && !atStart);
+      // Dim the picture behind the big button: it is a still, not the stream playing.
+      this.root.parentElement.classList.toggle("is-still", !this.bigPlay.hidden);
     }
     this.renderTime();
   }
@@ -110,6 +114,8 @@ export class Controls {
   renderTime() {
     const s = this.player.state();
     const dur = Math.max(s.duration, 0);
+    // Live, the position is the length: show it once, as time on air.
+    this.time.classList.toggle("is-live", s.live);
     this.dur.textContent = clock(dur);
     if (this.dragging) return;
     this.pos.textContent = clock(s.t);

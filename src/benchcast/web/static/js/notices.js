@@ -17,10 +17,10 @@ export class Notices {
     this.offAir = offAir;
   }
 
+  /** A jump: notices are of events seen since, so start over (the badge says if it ended). */
   reset(state) {
     this.el.replaceChildren();
     this._air(state?.air ?? "on");
-    if (state?.ended) this._add("end", "Stream ended.", state.t);
   }
 
   apply(ev) {

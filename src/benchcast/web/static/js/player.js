@@ -61,6 +61,7 @@ export class Player extends EventTarget {
     this.connection = "idle";
     this.retryIn = 0;
     this.busy = false; // a seek is loading
+    this.poster = false; // showing the last picture before the first play (see start())
     this.feed = null;
 
     // The newest event known to exist, and when we learnt of it (for the live edge).
@@ -82,7 +83,11 @@ export class Player extends EventTarget {
 
   /**
    * Begin: a live stream joins the socket (and, with `at`, rewinds to it once joined); a past
-   * stream loads time `at` (default 0) and waits for play.
+   * stream loads time `at` and waits for play. Without `at`, a past stream shows its last
+   * picture as a poster, at position 0: play starts from the beginning.
+   *
+   * Resolves once there is a first picture: the socket said hello (its keyframe follows in
+   * the same breath), or the archive answered.
    */
   async start(at = null) {
     if (this.stream.live) {
@@ -101,12 +106,15 @@ export class Player extends EventTarget {
         },
       });
       this.feed.start();
-      if (at !== null) {
-        await this.#whenJoined();
-        await this.seek(at);
-      }
+      await this.#whenJoined();
+      if (at !== null) await this.seek(at);
+    } else if (at !== null) {
+      await this.seek(at, { play: false });
     } else {
-      await this.seek(at ?? 0, { play: false });
+      await this.seek(this.duration(), { play: false });
+      this.poster = true;
+      this._pos = 0;
+      this.#changed();
     }
   }
 
@@ -153,6 +161,7 @@ export class Player extends EventTarget {
       playing: this.mode === "live" || this.playing,
       speed: this.speed,
       busy: this.busy,
+      poster: this.poster,
       connection: this.connection,
       viewers: this.viewers,
     };
@@ -162,7 +171,7 @@ export class Player extends EventTarget {
 
   play() {
     if (this.mode === "live" || this.playing) return;
-    if (!this.stream.live && this.#atEnd()) {
+    if (this.poster || (!this.stream.live && this.#atEnd())) {
       this.seek(0, { play: true }); // play at the end starts over, as every player does
       return;
     }
@@ -217,6 +226,7 @@ export class Player extends EventTarget {
       return this.goLive();
     }
     const gen = ++this._gen;
+    this.poster = false;
     this.#enterReplay(t);
     this.playing = resume;
     this.busy = true;

@@ -7,9 +7,10 @@
  * For tests and for the curious, `window.benchcast` exposes:
  *   term            the first terminal's xterm.js Terminal
  *   player          the Player
- *   state()         {seq, t, duration, live, streamLive, playing, speed, busy, connection, viewers}
+ *   state()         {seq, t, duration, live, streamLive, playing, speed, busy, poster,
+ *                   connection, viewers}
  *   screenText(src) the screen of terminal `src` (default: the first) as plain text
- *   ready           a promise that settles once the first picture is loaded
+ *   ready           a promise that settles once the first picture is loaded (player.start())
  */
 
 import { Controls } from "./controls.js";
@@ -24,9 +25,14 @@ function main() {
   const stream = JSON.parse(document.getElementById("stream-data").textContent);
   const playerEl = root.querySelector("[data-player]");
 
-  const deck = new TerminalDeck(root.querySelector("[data-stage]"));
-  const notices = new Notices(root.querySelector("[data-notices]"), root.querySelector("[data-off-air]"));
-  // Order matters only for reading: every panel sees every event.
+  const stage = root.querySelector("[data-stage]");
+  if (!stream.live) stage.querySelector(".stage-empty").textContent = "No terminal open yet.";
+  const deck = new TerminalDeck(stage);
+  const notices = new Notices(
+    root.querySelector("[data-notices]"),
+    root.querySelector("[data-off-air]"),
+  );
+  // Panels see every event, in this order; the player owns when.
   const panels = [deck, notices];
   const player = new Player(stream, panels);
   const info = new StreamInfo(root, player);

@@ -27,6 +27,9 @@ export const THEME = {
   cursor: "#9aa5b8",
   cursorAccent: "#0b0e14",
   selectionBackground: "#33507a",
+  scrollbarSliderBackground: "rgba(141, 151, 168, 0.16)",
+  scrollbarSliderHoverBackground: "rgba(141, 151, 168, 0.32)",
+  scrollbarSliderActiveBackground: "rgba(141, 151, 168, 0.45)",
   black: "#1c212b",
   red: "#f07178",
   green: "#aad94c",
@@ -81,6 +84,10 @@ export class TerminalView {
       convertEol: false,
     });
     this.term.open(this.host);
+    // xterm.js draws no cursor until the terminal has had focus or input, and a viewer's never
+    // does. Entering and leaving the alternate screen marks the cursor as shown (a public
+    // escape sequence, not a private field); the normal screen is untouched by it.
+    this.term.write("\x1b[?47h\x1b[?47l");
     this.describe({ cols: 80, rows: 24, title: "", closed: false });
   }
 
