@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -54,8 +54,12 @@ _KEY_END = re.compile(r"-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
 IDLE_HOLD = 0.1
 PREFIX_HOLD = 1.0
 MAX_LINE_CONTEXT = 8192
+MAX_SCAN_CONTEXT = 512
+#: A partial line that never goes quiet (a fast progress bar) goes out after this long.
+MAX_PARTIAL_HOLD = 0.25
 TAIL_BYTES = 64 * 1024
 MIN_HELD_SECRET = 4
+MAX_CLEAN_KEYS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,15 @@ class Scanned:
     kind: str
     source: str
     data: dict[str, Any]
+
+
+def _split_lines(text: str) -> list[str]:
+    """Split after each newline only: a bare carriage return stays inside its line."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 def air_event(t: float, state: str) -> Scanned:
@@ -99,7 +112,16 @@ def _osc(text: str, scanner: Scanner | LearningScanner, counts: Counter[str]) ->
     return OSC.sub(repl, text)
 
 
-_NOT_LEARNED = {"known-value", "held-secret", "osc-clipboard"}
+# Not learned: what is already known, and what weak heuristics found (learning would turn
+# one false positive into a mask on every later occurrence).
+_NOT_LEARNED = {
+    "known-value",
+    "held-secret",
+    "osc-clipboard",
+    "password-flag",
+    "high-entropy-assignment",
+    "encoded-secret",
+}
 
 
 class LearningScanner:
@@ -108,6 +130,8 @@ class LearningScanner:
 
     def __init__(self, scanner: Scanner) -> None:
         self.inner = scanner
+        #: Grows whenever a secret is learned: text found clean before may not be any more.
+        self.generation = 0
 
     def find(self, text: str) -> list[Finding]:
         findings = self.inner.find(text)
@@ -115,6 +139,7 @@ class LearningScanner:
         for f in findings:
             if f.rule not in _NOT_LEARNED:
                 learned |= self.inner.learn(text[f.start : f.end])
+        self.generation += learned
         # A newly learned secret may stand again elsewhere in this same text.
         return self.inner.find(text) if learned else findings
 
@@ -136,15 +161,22 @@ class TermRedactor:
         self.in_key = False  # inside a private key block
         self.shadow: pyte.Screen | None = None
         self._shadow_stream: pyte.Stream | None = None
-        self.tail = ""  # the last raw output, to redraw the screen on resume
+        self._tail: deque[str] = deque()  # the last raw output, to redraw the screen on resume
+        self._tail_size = 0
+        self.pending_since = 0.0
         self.counts: Counter[str] = Counter()
 
     # ── input ────────────────────────────────────────────────────────────────────────────
 
     def feed(self, text: str, now: float) -> list[str]:
+        if not self.pending:
+            self.pending_since = now
         self.pending += text
         self.last_input = now
-        self.tail = (self.tail + text)[-TAIL_BYTES:]
+        self._tail.append(text)
+        self._tail_size += len(text)
+        while self._tail_size - len(self._tail[0]) > TAIL_BYTES:
+            self._tail_size -= len(self._tail.popleft())
         return self._process(now)
 
     def tick(self, now: float) -> list[str]:
@@ -207,7 +239,8 @@ class TermRedactor:
         if not rest:
             return out
         idle = now - self.last_input >= IDLE_HOLD
-        if not (final or idle or len(rest) > 4096):
+        stale = now - self.pending_since >= MAX_PARTIAL_HOLD
+        if not (final or idle or stale or len(rest) > 4096):
             self.pending = rest + self.pending
             return out
         cut = INCOMPLETE_ESCAPE.search(rest)
@@ -253,18 +286,33 @@ class TermRedactor:
 
     def _scan_complete(self, complete: str) -> str:
         """Scan complete lines (``complete`` ends with a newline)."""
+        lines = _split_lines(complete)
         if self.in_key or "PRIVATE KEY" in complete:
-            return "".join(
-                self._key_block_line(line) for line in complete.splitlines(keepends=True)
-            )
+            return "".join(self._key_block_line(line) for line in lines)
+        complete = _osc(complete, self.scanner, self.counts)
+        lines = _split_lines(complete)
         context = self.line
         self.line = ""
-        complete = _osc(complete, self.scanner, self.counts)
-        if LINE_EDITS.search(context + complete):
-            return "".join(
-                self._scan_edited(context, line) for line in complete.splitlines(keepends=True)
-            )
-        return self._scan_plain(context, complete)
+        if not LINE_EDITS.search(context + complete):
+            return self._scan_plain(context, complete)
+        # Lines edited in place are scanned as shown; runs of plain lines together. Only the
+        # first line continues what was already sent of it.
+        out: list[str] = []
+        plain: list[str] = []
+        for i, line in enumerate(lines):
+            before = context if i == 0 else ""
+            if LINE_EDITS.search(before + line):
+                if plain:
+                    out.append(self._scan_plain("", "".join(plain)))
+                    plain = []
+                out.append(self._scan_edited(before, line))
+            elif i == 0 and before:
+                out.append(self._scan_plain(before, line))
+            else:
+                plain.append(line)
+        if plain:
+            out.append(self._scan_plain("", "".join(plain)))
+        return "".join(out)
 
     def _key_block_line(self, line: str) -> str:
         """Inside a private key block every line is hidden, however the block arrives."""
@@ -301,6 +349,8 @@ class TermRedactor:
 
     def _scan_plain(self, context: str, text: str) -> str:
         """Mask in place; ``context`` (already sent) is scanned with it, not re-sent."""
+        # A secret is shorter than this; scanning more of what was already sent costs time.
+        context = context[-MAX_SCAN_CONTEXT:]
         whole = context + text
         proj = project(whole)
         offset = len(project(context).plain) if context else 0
@@ -366,7 +416,7 @@ class TermRedactor:
         if self.shadow is not None:
             return "\x1b[H\x1b[2J" + _redraw(self.shadow, range(self.shadow.lines))
         fold = TerminalFold(self.cols, self.rows)
-        fold.feed(self.tail)
+        fold.feed("".join(self._tail)[-TAIL_BYTES:])
         screen = fold.screen
         for y in range(screen.lines):
             row = screen.buffer[y]
@@ -419,6 +469,8 @@ class Redactor:
         self.on_redacted = on_redacted
         self.clock = clock
         self.hidden = 0
+        self._clean_keys: set[str] = set()
+        self._clean_generation = 0
 
     @classmethod
     def for_streamer(
@@ -449,8 +501,24 @@ class Redactor:
         if isinstance(value, list):
             return [self._value(v, counts) for v in value]
         if isinstance(value, dict):
-            return {k: self._value(v, counts) for k, v in value.items()}
+            return {self._key(k, counts): self._value(v, counts) for k, v in value.items()}
         return value
+
+    def _key(self, key: str, counts: Counter[str]) -> str:
+        """Keys are scanned too: metric names and config keys are text viewers see. They repeat
+        on every metric row, so clean ones are remembered until the scanner learns a secret."""
+        if self._clean_generation != self.scanner.generation:
+            self._clean_keys.clear()
+            self._clean_generation = self.scanner.generation
+        if key in self._clean_keys:
+            return key
+        findings = self.scanner.find(key)
+        if findings:
+            counts.update(f.rule for f in findings)
+            return apply(key, findings)
+        if len(self._clean_keys) < MAX_CLEAN_KEYS:
+            self._clean_keys.add(key)
+        return key
 
     def _emit(self, out: list[Scanned], t: float, source: str, counts: Counter[str]) -> None:
         if counts:

@@ -51,6 +51,13 @@ KEY_PARTS = {
 }
 #: A name with one of these parts names something else (an id, a file, a public value …).
 NOT_SECRET_PARTS = {
+    "png",
+    "jpeg",
+    "jpg",
+    "gif",
+    "svg",
+    "pdf",
+    "image",
     "id",
     "ids",
     "name",
@@ -152,7 +159,18 @@ def _boring(value: str, password: bool = False) -> bool:
         or (value.isupper() and value.replace("_", "").isalpha())
         or ("/" in value and not _looks_b64(value))
         or (not password and _sequential(value))
+        or bool(_FILE_B64.match(value))
     )
+
+
+def looks_like_placeholder(value: str) -> bool:
+    """A placeholder, a variable, code or an identifier: not a value anyone typed in."""
+    return _boring(value, password=True)
+
+
+# Base64 of common file formats (PNG, JPEG, GIF, WebP, PDF, SVG, XML, gzip, zip): data, not
+# credentials — a notebook's "image/png": "iVBORw0KGgo…" is the usual case.
+_FILE_B64 = re.compile(r"^(?:iVBORw0KGgo|/9j/|R0lGOD|UklGR|JVBERi0|PHN2Zy|PD94bWw|H4sI|UEsDB)")
 
 
 def _looks_b64(value: str) -> bool:
@@ -205,6 +223,12 @@ def classify_name(name: str) -> bool:
     return parts[-1] in PASSWORD_PARTS or parts[-1] in KEY_PARTS or "".join(parts[-2:]) in KEY_PARTS
 
 
+_NAME_HINT = re.compile(
+    r"(?i)key|token|secret|pass|pwd|cred|auth|dsn|private|session|cookie|"
+    r"sig|bearer"
+)
+
+
 def find_assignments(text: str) -> list[Assignment]:
     out: list[Assignment] = []
     pos = 0
@@ -215,7 +239,10 @@ def find_assignments(text: str) -> list[Assignment]:
         value = m.group("value")
         if m.group("quote") and value.endswith(m.group("quote")):
             value = value[:-1]
-        rule = classify(m.group("name"), value)
+        name = m.group("name")
+        # Most assignments in ordinary output name nothing secret and hold short values:
+        # skip them before the (slower) full classification.
+        rule = classify(name, value) if len(value) >= 32 or _NAME_HINT.search(name) else None
         if rule is not None:
             start = m.start("value")
             out.append(Assignment(start, start + len(value), rule))
@@ -223,3 +250,60 @@ def find_assignments(text: str) -> list[Assignment]:
         else:
             # "output: NAME=value" — the value of one match may hold the next assignment.
             pos = m.start("value")
+
+
+# After a secret word in a name: the rest of the name, the operator, the value.
+_AFTER_WORD = re.compile(
+    r"[A-Za-z0-9_.-]*[\"']?\s*(?::=|=>|=|:)[ \t]*(?P<quote>[\"'`]?)"
+    r"(?P<value>[^\s\"'`,;<>(){}\[\]=:]{6,400}={0,2})"
+)
+# Before a long run: a name and an operator.
+_BEFORE_VALUE = re.compile(
+    r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::=|=>|=|:)[ \t]*"
+    r"[\"'`]?$"
+)
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def assignments_near(text: str, word_ends: list[int], run_starts: list[int]) -> list[Assignment]:
+    """Assignments whose name holds a secret word ending at one of ``word_ends`` (from the
+    keyword automaton), or whose value is a long run starting at one of ``run_starts``.
+
+    The same verdicts as ``find_assignments``, found from where the evidence is rather than
+    by scanning every line: ordinary output mentions "tokens" and "keys" a lot.
+    """
+    out: list[Assignment] = []
+    seen: set[int] = set()
+    for end in sorted(set(word_ends)):
+        m = _AFTER_WORD.match(text, end + 1)
+        if m is None:
+            continue
+        start = end
+        while start > 0 and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        name = text[start : m.start("quote")].rstrip(" \t:=>\"'")
+        value = m.group("value")
+        if m.group("quote") and value.endswith(m.group("quote")):
+            value = value[:-1]
+        vstart = m.start("value")
+        if vstart in seen or not name or not (name[0].isalpha() or name[0] == "_"):
+            continue
+        rule = classify(name, value)
+        if rule is not None:
+            seen.add(vstart)
+            out.append(Assignment(vstart, vstart + len(value), rule))
+    for pos in run_starts:
+        if pos in seen:
+            continue
+        b = _BEFORE_VALUE.search(text, max(0, pos - 120), pos)
+        if b is None:
+            continue
+        stop = pos
+        while stop < len(text) and text[stop] not in " \t\r\n\"'`,;<>(){}[]":
+            stop += 1
+        value = text[pos:stop]
+        rule = classify(b.group("name"), value)
+        if rule is not None:
+            seen.add(pos)
+            out.append(Assignment(pos, stop, rule))
+    return out

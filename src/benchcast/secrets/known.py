@@ -70,7 +70,7 @@ def plausible(value: str) -> bool:
     )
 
 
-def encodings(value: str) -> list[str]:
+def encodings(value: str, min_length: int = MIN_LENGTH) -> list[str]:
     """The value and the forms it takes when encoded, each long enough to match on."""
     forms = {value}
     raw = value.encode()
@@ -80,14 +80,14 @@ def encodings(value: str) -> list[str]:
         first = math.ceil(8 * offset / 6)
         last = (8 * (offset + len(raw))) // 6
         frag = enc[first:last]
-        if len(frag) >= MIN_LENGTH:
+        if len(frag) >= min_length:
             forms.add(frag)
             forms.add(frag.replace("+", "-").replace("/", "_"))
     forms.add(urllib.parse.quote(value, safe=""))
     forms.add(urllib.parse.quote_plus(value, safe=""))
     forms.add(json.dumps(value)[1:-1])
     forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
-    return [f for f in forms if len(f) >= MIN_LENGTH]
+    return [f for f in forms if len(f) >= min_length]
 
 
 def from_environment(env: Mapping[str, str]) -> list[str]:

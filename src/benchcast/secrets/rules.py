@@ -193,7 +193,8 @@ RULES: tuple[Rule, ...] = (
     _r(
         "url-credentials",
         r"[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\"<>]{1,100}:"
-        r"([^\s/@'\"<>]{3,200})@",
+        # …@sha256:… is an image digest (docker://ubuntu:22.04@sha256:…), not a password.
+        r"([^\s/@'\"<>]{3,200})@(?!sha\d{3}:[0-9a-f])",
         ("://",),
         group=1,
     ),
@@ -215,9 +216,12 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "password-flag",
-        r"(?<![\w-])--?(?i:password|passwd|pass|pw|token|api-key|apikey|"
-        r"secret|auth-token)(?:=|\s+)(['\"]?)([^\s'\"]{6,})\1",
-        ("pass", "pw", "token", "key", "secret"),
+        # The value follows on the same line: "--password" at the end of a line must not take
+        # the next prompt for its value. Metavars ([--token TOKEN]) and $VARS are filtered
+        # out by the scanner (see scanner._weak_value).
+        r"(?<![\w-])--?(?i:password|passwd|pass|pw|token|api-key|apikey|secret|auth-token)"
+        r"(?:=|[ \t]+)(['\"]?)([^\s'\"\[\](){},<>|]{6,})\1",
+        ("-pass", "-pw", "-token", "-api-key", "-apikey", "-secret", "-auth-token"),
         group=2,
         nocase=True,
     ),

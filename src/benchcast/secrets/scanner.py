@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from benchcast.secrets.context import classify_name, find_assignments
+from benchcast.secrets.context import assignments_near, classify_name
 from benchcast.secrets.known import encodings
 from benchcast.secrets.rules import RULES, Rule
 
@@ -37,10 +37,10 @@ CONTEXT_KEYWORDS = (
     "cookie",
     "sig",
 )
-_LONG_RUN = re.compile(r"[A-Za-z0-9+/_-]{32,}")
-_B64_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}")
-_PCT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~+-]){3,}")
-_JSON_RUN = re.compile(r"(?:\\u[0-9a-fA-F]{4}|\\[\\/\"bfnrt]|[^\s\"\\]){8,}")
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Tokens holding a percent escape or a JSON escape: the candidates for decoding.
+_HEXISH = re.compile(r"[0-9a-fA-F]+")
 _TYPED_ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::=|=|:)\s*[\"']?"
     r"(?P<value>[^\s\"'=:]*)$"
@@ -54,8 +54,13 @@ _INTRODUCES_SECRET = re.compile(
     r"apikey|secret|auth-token))|(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::=|=|:))"
     r"[\"']?\s*[\"']?$"
 )
-_CONTEXT_RULES = {"private-key", "mailchimp-key", "telegram-bot-token", "terraform-token",
-                  "azure-sas-signature"}
+_CONTEXT_RULES = {
+    "private-key",
+    "mailchimp-key",
+    "telegram-bot-token",
+    "terraform-token",
+    "azure-sas-signature",
+}
 _SCHEMES = ("bearer", "basic", "token", "digest", "apikey")
 MAX_DEPTH = 2
 
@@ -112,26 +117,29 @@ def _merge(findings: list[Finding]) -> list[Finding]:
 
 
 def _printable(data: bytes) -> str | None:
+    """The decoded text if it is mostly printable ASCII (base64 of text), else None."""
+    if not data or len(data.translate(None, _PRINTABLE)) > len(data) // 10:
+        return None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text:
-        return None
-    ok = sum(1 for c in text if c.isprintable() or c in "\r\n\t")
-    return text if ok >= len(text) * 0.9 else None
 
 
 class Scanner:
-    """Finds secrets. ``known`` are literal values (held in memory only, never written)."""
+    """Finds secrets. ``known`` are literal values (held in memory only, never written).
+
+    One Aho-Corasick automaton over the lowercased text finds rule keywords, context words
+    and known values in a single pass; exact case is checked afterwards on the few hits
+    (a rule's regular expression does it for keywords; known values are compared).
+    """
 
     def __init__(self, known: Iterable[str] = (), rules: Iterable[Rule] = RULES) -> None:
         self.rules = tuple(rules)
-        self._known: set[str] = set()
+        self._known: dict[str, set[str]] = {}  # lowercased form → the forms themselves
         self._known_prefixes: set[str] = set()
         self._keyword_prefixes: set[str] = set()
-        self._case = ahocorasick.Automaton()
-        self._nocase = ahocorasick.Automaton()
+        self._auto = ahocorasick.Automaton()
         # Rules whose keyword begins the secret itself (ghp_, AKIA, sk-ant-): a token that
         # starts with one is held while it is typed. Context keywords (://, bearer) are not.
         self._prefix_rules = {
@@ -141,41 +149,48 @@ class Scanner:
         }
         for i, rule in enumerate(self.rules):
             for kw in rule.keywords:
-                target = self._nocase if rule.nocase else self._case
-                key = kw.lower() if rule.nocase else kw
-                existing = target.get(key, None)
-                target.add_word(key, (existing or ()) + (("rule", i, len(key)),))
+                self._tag(kw.lower(), ("rule", i, len(kw)))
                 if len(kw) >= 2 and not rule.nocase and rule.id not in _CONTEXT_RULES:
-                    self._keyword_prefixes.update(key[:j] for j in range(2, len(key) + 1))
+                    self._keyword_prefixes.update(kw[:j] for j in range(2, len(kw) + 1))
         for kw in CONTEXT_KEYWORDS:
-            existing = self._nocase.get(kw, None)
-            self._nocase.add_word(kw, (existing or ()) + (("context", 0, len(kw)),))
+            self._tag(kw, ("context", 0, len(kw)))
         for value in known:
             self._add_known(value)
-        self._case.make_automaton()
-        self._nocase.make_automaton()
+        self._auto.make_automaton()
+
+    def _tag(self, word: str, tag: tuple[str, int, int]) -> None:
+        existing = self._auto.get(word, ())
+        if tag not in existing:
+            self._auto.add_word(word, (*existing, tag))
 
     def _add_known(self, value: str) -> None:
         for form in encodings(value):
-            if form in self._known:
+            low = form.lower()
+            if len(low) != len(form):
+                continue  # lowercasing changed its length; matched by its other forms
+            forms = self._known.setdefault(low, set())
+            if form in forms:
                 continue
-            self._known.add(form)
+            forms.add(form)
             self._known_prefixes.update(form[:i] for i in range(2, len(form) + 1))
-            existing = self._case.get(form, None)
-            self._case.add_word(form, (existing or ()) + (("known", 0, len(form)),))
+            self._tag(low, ("known", 0, len(form)))
 
     def learn(self, value: str) -> bool:
         """Treat a secret found by a rule as a known value from now on, so it is hidden
         wherever it appears next — under a name no rule would suspect, or encoded."""
-        if len(value) < 8 or value in self._known or len(self._known) > 50_000:
+        if (
+            len(value) < 8
+            or value in self._known.get(value.lower(), ())
+            or len(self._known) > 50_000
+        ):
             return False
         self._add_known(value)
-        self._case.make_automaton()
+        self._auto.make_automaton()
         return True
 
     @property
     def known_count(self) -> int:
-        return len(self._known)
+        return sum(len(v) for v in self._known.values())
 
     def hold_start(self, tail: str) -> Hold | None:
         """Where the unfinished end of ``tail`` might be the start of a secret still arriving.
@@ -196,11 +211,12 @@ class Scanner:
             return None
         starts = [
             end - klen + 1
-            for end, tags in (self._case.iter(token) if self._case.kind else ())
+            for end, tags in (self._auto.iter(token.lower()) if self._auto.kind else ())
             for tag, n, klen in tags
             if tag == "rule"
             and n in self._prefix_rules
             and klen >= 3
+            and token[end - klen + 1 : end + 1] in self.rules[n].keywords
             and (end - klen < 0 or not token[end - klen].isalnum())
         ]
         if starts:
@@ -229,58 +245,170 @@ class Scanner:
         if not text:
             return []
         findings: list[Finding] = []
-        rules_hit: set[int] = set()
-        context = False
-        if self._case.kind:
-            for end, tags in self._case.iter(text):
+        rule_hits: dict[int, list[int]] = {}
+        context_hits: list[int] = []
+        low = text.lower()
+        if len(low) != len(text):  # a few characters lowercase to two: keep positions exact
+            low = text.translate(_ASCII_LOWER)
+        if self._auto.kind:
+            for end, tags in self._auto.iter(low):
                 for tag, n, klen in tags:
-                    if tag == "known":
-                        findings.append(Finding(end - klen + 1, end + 1, "known-value"))
-                    else:
-                        rules_hit.add(n)
-        if self._nocase.kind:
-            for _end, tags in self._nocase.iter(text.lower()):
-                for tag, n, _klen in tags:
                     if tag == "rule":
-                        rules_hit.add(n)
-                    else:
-                        context = True
-        for i in sorted(rules_hit):
+                        rule_hits.setdefault(n, []).append(end)
+                    elif tag == "context":
+                        context_hits.append(end)
+                    elif (
+                        text[end - klen + 1 : end + 1] in self._known[low[end - klen + 1 : end + 1]]
+                    ):
+                        findings.append(Finding(end - klen + 1, end + 1, "known-value"))
+        for i, ends in rule_hits.items():
             rule = self.rules[i]
-            for m in rule.pattern.finditer(text):
-                findings.append(Finding(m.start(rule.group), m.end(rule.group), rule.id))
-        if context or _LONG_RUN.search(text):
-            findings.extend(Finding(a.start, a.end, a.rule) for a in find_assignments(text))
+            # A rule's match lies on the line of its keyword (a key block spans lines).
+            spans = [(0, len(text))] if rule.id == "private-key" else _lines_around(text, ends)
+            for start, stop in spans:
+                for m in rule.pattern.finditer(text, start, stop):
+                    if rule.id == "password-flag" and _weak_flag_value(m.group(rule.group)):
+                        continue
+                    findings.append(Finding(m.start(rule.group), m.end(rule.group), rule.id))
+        # A long random run may be a value under any name (the generic context rule); hashes
+        # and ids (hex, one case) never qualify, and are most of the long runs in practice.
+        # A long random run may be a value under any name (the generic context rule); hashes
+        # and ids (hex, one case) never qualify, and are most of the long runs in practice.
+        encoded_runs = [
+            (m.start(), m.end())
+            for m in _RUN.finditer(text)
+            if not (m.group().islower() or m.group().isupper() or _HEXISH.fullmatch(m.group()))
+        ]
+        long_runs = [start for start, stop in encoded_runs if stop - start >= 32]
+        if context_hits or long_runs:
+            findings.extend(
+                Finding(a.start, a.end, a.rule)
+                for a in assignments_near(text, context_hits, long_runs)
+            )
         if depth < MAX_DEPTH:
-            findings.extend(self._decoded(text, depth))
+            findings.extend(self._decoded(text, depth, encoded_runs))
         return _merge(findings)
 
-    def _decoded(self, text: str, depth: int) -> list[Finding]:
-        """Encoded runs whose decoded text holds a secret: the whole run is the finding."""
+    def _decoded(self, text: str, depth: int, runs: list[tuple[int, int]]) -> list[Finding]:
+        """Encoded runs whose decoded text holds a secret: the whole run is the finding.
+
+        Base64 candidates are the mixed-case runs of 20+ characters (hashes and ids are hex
+        or one case, and are most long runs in ordinary output); only those that decode to
+        mostly printable text are scanned again.
+        """
         out: list[Finding] = []
-        for m in _B64_RUN.finditer(text):
-            run = m.group()
-            decoded = _b64(run)
+        done: set[int] = set()
+        for start, stop in runs:
+            done.add(start)
+            decoded = _b64(text[start:stop])
             if decoded is not None and self.find(decoded, depth + 1):
-                out.append(Finding(m.start(), m.end(), "encoded-secret"))
-        if "%" in text:
-            for m in _PCT_RUN.finditer(text):
-                if "%" not in m.group():
-                    continue
-                decoded = urllib.parse.unquote(m.group())
-                if decoded != m.group() and self.find(decoded, depth + 1):
-                    out.append(Finding(m.start(), m.end(), "encoded-secret"))
-        if "\\" in text:
-            for m in _JSON_RUN.finditer(text):
-                if "\\" not in m.group():
-                    continue
-                try:
-                    decoded = json.loads(f'"{m.group()}"')
-                except ValueError:
-                    continue
-                if decoded != m.group() and self.find(decoded, depth + 1):
-                    out.append(Finding(m.start(), m.end(), "encoded-secret"))
+                out.append(Finding(start, stop, "encoded-secret"))
+        for pos in _positions(text, "%"):
+            start, stop = _token_around(text, pos)
+            if start in done:
+                continue
+            done.add(start)
+            token = text[start:stop]
+            if len(token) < 16:
+                continue  # "50%", "a%2Fb": too short to hide a secret
+            decoded = urllib.parse.unquote(token)
+            if decoded != token and self.find(decoded, depth + 1):
+                out.append(Finding(start, stop, "encoded-secret"))
+        for pos in _positions(text, "\\"):
+            start, stop = _token_around(text, pos)
+            if start in done:
+                continue
+            done.add(start)
+            token = text[start:stop].strip("\"'")
+            try:
+                decoded = json.loads(f'"{token}"')
+            except ValueError:
+                continue
+            if decoded != token and self.find(decoded, depth + 1):
+                out.append(Finding(start, stop, "encoded-secret"))
         return out
+
+
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=")
+_TOKEN_STOP = frozenset(" \t\r\n\"'`<>()[]{},;|")
+
+
+def _b64_run_around(text: str, pos: int) -> tuple[int, int]:
+    start = pos
+    while start > 0 and text[start - 1] in _B64_CHARS:
+        start -= 1
+    stop = pos
+    while stop < len(text) and text[stop] in _B64_CHARS:
+        stop += 1
+    return start, stop
+
+
+def _token_around(text: str, pos: int) -> tuple[int, int]:
+    start = pos
+    while start > 0 and text[start - 1] not in _TOKEN_STOP:
+        start -= 1
+    stop = pos
+    while stop < len(text) and text[stop] not in _TOKEN_STOP:
+        stop += 1
+    return start, stop
+
+
+def _positions(text: str, char: str, limit: int = 200) -> list[int]:
+    out: list[int] = []
+    pos = text.find(char)
+    while pos >= 0 and len(out) < limit:
+        out.append(pos)
+        pos = text.find(char, pos + 1)
+    return out
+
+
+# What help texts put after a flag: metavars and types, not values.
+_METAVARS = {
+    "string",
+    "stringarray",
+    "strings",
+    "duration",
+    "int",
+    "int64",
+    "uint",
+    "float",
+    "value",
+    "values",
+    "file",
+    "path",
+    "name",
+    "token",
+    "password",
+    "secret",
+    "key",
+    "bytes",
+    "number",
+    "list",
+    "text",
+    "required",
+    "optional",
+}
+
+
+def _weak_flag_value(value: str) -> bool:
+    from benchcast.secrets.context import looks_like_placeholder
+
+    return value.lower() in _METAVARS or looks_like_placeholder(value)
+
+
+def _lines_around(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:
+    """The distinct lines of ``text`` that hold these positions, as (start, stop)."""
+    spans: dict[int, int] = {}
+    for pos in sorted(set(positions)):
+        start = text.rfind("\n", 0, pos) + 1
+        if start in spans:
+            continue
+        stop = text.find("\n", pos)
+        spans[start] = len(text) if stop < 0 else stop
+    return list(spans.items())
+
+
+_PRINTABLE = bytes(range(32, 127)) + b"\r\n\t"
 
 
 def _b64(run: str) -> str | None:

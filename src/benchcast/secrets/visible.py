@@ -10,7 +10,6 @@ in-line edits to get the line as the screen shows it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 # CSI, OSC (ended by BEL or ST), other two-byte escapes; and invisible characters.
 ESCAPE = re.compile(
@@ -27,35 +26,46 @@ ALT_SCREEN_ON = re.compile(r"\x1b\[\?(?:1049|1047|47)h")
 ALT_SCREEN_OFF = re.compile(r"\x1b\[\?(?:1049|1047|47)l")
 
 
-@dataclass(frozen=True)
 class Projection:
-    """The visible characters of a raw string, and where each came from in the raw string."""
+    """The visible characters of a raw string, and where each came from in the raw string.
 
-    plain: str
-    where: list[int] | None  # None: plain is the raw string itself
+    The position map is built only when asked for (when something was found): most text
+    has nothing to mask, and building it costs more than finding that out.
+    """
+
+    __slots__ = ("_where", "plain", "raw")
+
+    def __init__(self, raw: str, plain: str) -> None:
+        self.raw = raw
+        self.plain = plain
+        self._where: list[int] | None = None
 
     def raw_span(self, start: int, end: int) -> list[int]:
         """Raw indices of the visible characters in [start, end)."""
-        if self.where is None:
+        if self.plain is self.raw:
             return list(range(start, end))
-        return self.where[start:end]
+        if self._where is None:
+            where: list[int] = []
+            pos = 0
+            for m in _HIDDEN.finditer(self.raw):
+                where.extend(range(pos, m.start()))
+                pos = m.end()
+            where.extend(range(pos, len(self.raw)))
+            self._where = where
+        return self._where[start:end]
+
+
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def project(raw: str) -> Projection:
     if "\x1b" not in raw and not INVISIBLE.search(raw):
-        return Projection(raw, None)
-    plain: list[str] = []
-    where: list[int] = []
-    pos = 0
-    for m in _HIDDEN.finditer(raw):
-        for i in range(pos, m.start()):
-            plain.append(raw[i])
-            where.append(i)
-        pos = m.end()
-    for i in range(pos, len(raw)):
-        plain.append(raw[i])
-        where.append(i)
-    return Projection("".join(plain), where)
+        return Projection(raw, raw)
+    # Colours are nearly all the escapes in ordinary output; their simple pattern is faster.
+    plain = _SGR.sub("", raw)
+    if "\x1b" in plain or INVISIBLE.search(plain):
+        plain = _HIDDEN.sub("", plain)
+    return Projection(raw, plain)
 
 
 def mask_raw(raw: str, proj: Projection, spans: list[tuple[int, int, str]]) -> str:
@@ -72,9 +82,48 @@ def mask_raw(raw: str, proj: Projection, spans: list[tuple[int, int, str]]) -> s
     return "".join(chars)
 
 
+_CURSOR_MOVE = re.compile(r"\x1b\[[0-9;]*[CDPX@G]")
+_ERASE = re.compile(r"\x1b\[([012]?)K")
+
+
+def _overlay(raw: str) -> str:
+    """Fast path for progress bars: carriage returns and line erases only."""
+    shown = ""
+    for seg in raw.split("\r"):
+        cursor = 0
+        parts = _ERASE.split(seg)  # text, erase mode, text, erase mode, …, text
+        for i in range(0, len(parts), 2):
+            part = parts[i]
+            text = (
+                _HIDDEN.sub("", part).translate(_CONTROLS)
+                if "\x1b" in part or not part.isprintable()
+                else part
+            )
+            if len(shown) < cursor:
+                shown += " " * (cursor - len(shown))
+            shown = shown[:cursor] + text + shown[cursor + len(text) :]
+            cursor += len(text)
+            if i + 1 < len(parts):
+                mode = parts[i + 1] or "0"
+                if mode == "0":
+                    shown = shown[:cursor]
+                elif mode == "1":
+                    shown = " " * cursor + shown[cursor:]
+                else:
+                    shown = " " * cursor
+    return shown.rstrip()
+
+
+# C0 controls other than tab and carriage return print nothing.
+_CONTROLS = {c: None for c in range(32) if c not in (9, 13)}
+_CONTROLS[0x7F] = None
+
+
 def edit_line(raw: str) -> str:
     """The line as the screen shows it after backspaces, carriage returns, erases and cursor
     moves within it. Colours are dropped; only the characters matter here."""
+    if "\b" not in raw and "\x7f" not in raw and not _CURSOR_MOVE.search(raw):
+        return _overlay(raw)
     buf: list[str] = []
     cur = 0
     i = 0
