@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.services import Postgres
+
 BENCHCAST = [sys.executable, "-m", "benchcast"]
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -31,28 +33,43 @@ def run_cli(*args: str, timeout: float = 60, **kw: object) -> subprocess.Complet
 
 
 class ServerProcess:
-    """``benchcast serve`` in a subprocess, on a fixed port so it can be restarted there."""
+    """``benchcast serve`` in a subprocess, on a fixed port so it can be restarted there.
 
-    def __init__(self, data: Path, port: int | None = None) -> None:
+    ``db`` and ``bus`` are store and bus URLs (default: SQLite in ``data``, the in-process
+    bus); several processes given the same PostgreSQL and Redis make one cluster.
+    """
+
+    def __init__(
+        self,
+        data: Path,
+        port: int | None = None,
+        *,
+        db: str | None = None,
+        bus: str | None = None,
+        log_format: str | None = None,
+    ) -> None:
         self.data = data
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.db = db
+        self.bus = bus
+        self.log_format = log_format
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log = ""  # what it wrote to stderr, once stopped
+
+    def _store_args(self) -> list[str]:
+        return ["--db", self.db] if self.db else ["--data", str(self.data)]
 
     def start(self, timeout: float = 20) -> ServerProcess:
+        args = [*BENCHCAST, "serve", "--port", str(self.port), *self._store_args()]
+        args += ["--log-level", "warning"]
+        if self.bus:
+            args += ["--bus", self.bus]
+        if self.log_format:
+            args += ["--log-format", self.log_format]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BENCHCAST_")}
         self.proc = subprocess.Popen(
-            [
-                *BENCHCAST,
-                "serve",
-                "--port",
-                str(self.port),
-                "--data",
-                str(self.data),
-                "--log-level",
-                "warning",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -60,10 +77,12 @@ class ServerProcess:
                 err = self.proc.stderr.read().decode() if self.proc.stderr else ""
                 raise RuntimeError(f"server exited: {err}")
             try:
-                if httpx.get(self.url + "/-/health", timeout=1).status_code == 200:
+                # Ready, not just alive: its store answers and its bus is connected.
+                if httpx.get(self.url + "/-/ready", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("server did not start")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -75,11 +94,12 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         if self.proc and self.proc.stderr:
+            self.log += self.proc.stderr.read().decode(errors="replace")
             self.proc.stderr.close()
         self.proc = None
 
     def create_channel(self, name: str) -> str:
-        res = run_cli("channel", "create", name, "--data", str(self.data))
+        res = run_cli("channel", "create", name, *self._store_args())
         assert res.returncode == 0, res.stderr
         return res.stdout.strip().splitlines()[-1]
 
@@ -89,6 +109,22 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     srv = ServerProcess(tmp_path / "server").start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """The PostgreSQL server tests make their databases on (skips if there is none)."""
+    pg = Postgres()
+    yield pg
+    pg.close()
+
+
+@pytest.fixture
+def pg_database(postgres: Postgres) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    url = postgres.create()
+    yield url
+    postgres.drop(url)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.helpers import publish, publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = [["serve"], ["channel"], ["channel", "create"], ["stream"], ["live"], ["demo"],
-            ["streams"], ["export"]]
+            ["streams"], ["export"], ["db"], ["db", "upgrade"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

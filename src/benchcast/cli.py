@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -47,9 +48,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     url = url_of(sock)
     db = settings.db_url(args.data, args.db)
-    _err(f"serving on {url} (store: {db.split('://')[0]})")
+    bus = str(settings.resolve("bus", args.bus))
+    log_format = str(settings.resolve("log_format", args.log_format))
+    if log_format not in ("text", "json"):
+        _err(f"--log-format must be text or json, not {log_format!r}")
+        return 2
+    _err(f"serving on {url} (store: {db.split('://')[0]}, bus: {bus.split('://')[0]})")
     print(url, flush=True)
-    serve(sock, db, log_level=args.log_level)
+    serve(sock, db, log_level=args.log_level, bus_url=bus, log_format=log_format)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine
+
+    from benchcast.store import migrate
+    from benchcast.store.database import display_url, engine_url
+
+    url = settings.db_url(args.data, args.db)
+    engine = create_engine(engine_url(url))
+    try:
+        before = migrate.upgrade(engine)
+    except Exception as err:
+        _err(f"could not upgrade {display_url(url)}: {err}")
+        return 1
+    finally:
+        engine.dispose()
+    if before == migrate.HEAD:
+        _err(f"{display_url(url)} is up to date (revision {migrate.HEAD})")
+    else:
+        _err(f"upgraded {display_url(url)} from {before or 'nothing'} to {migrate.HEAD}")
     return 0
 
 
@@ -128,6 +156,162 @@ def _stream_opts(p: argparse.ArgumentParser) -> None:
         dest="tags",
         help="a field or topic tag (repeatable): --tag ml --tag debugging",
     )
+    p.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="broadcast delay: hold everything this long on this machine before "
+        "sending, so `benchcast panic` can drop it",
+    )
+    p.add_argument(
+        "--secrets-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file of extra values to hide, one per line (repeatable); they "
+        "are read into memory and never written anywhere",
+    )
+    p.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder whose .env files hold secrets to hide (default: the current folder)",
+    )
+
+
+def _extra_secrets(files: list[str]) -> list[str]:
+    values: list[str] = []
+    for name in files:
+        try:
+            values += [
+                line.strip()
+                for line in Path(name).read_text().splitlines()
+                if line.strip() and not line.startswith("#")
+            ]
+        except OSError as err:
+            raise SystemExit(
+                f"benchcast: cannot read secrets file {name}: {err.strerror}"
+            ) from None
+    return values
+
+
+def _control_socket(args: argparse.Namespace) -> Path | None:
+    env = os.environ.get("BENCHCAST_CONTROL")
+    if env:
+        return Path(env)
+    folder = Path(settings.resolve("data", getattr(args, "data", None))).expanduser() / "control"
+    sockets = (
+        sorted(folder.glob("*.sock"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if folder.is_dir()
+        else []
+    )
+    return sockets[0] if sockets else None
+
+
+def cmd_control(args: argparse.Namespace) -> int:
+    from benchcast.broadcast.control import send
+
+    path = _control_socket(args)
+    if path is None:
+        _err("no running stream found (run this inside a streamed shell, or set BENCHCAST_CONTROL)")
+        return 1
+    try:
+        reply = send(path, {"command": args.command})
+    except OSError as err:
+        _err(f"the stream at {path} does not answer: {err}")
+        return 1
+    if not reply.get("ok"):
+        _err(str(reply.get("error", "refused")))
+        return 1
+    if args.command == "status":
+        print(json.dumps(reply, indent=2))
+    elif args.command == "panic":
+        _err(f"off air; {reply.get('dropped', 0)} held events dropped")
+    else:
+        _err({"pause": "paused", "resume": "back on air"}[args.command])
+    return 0
+
+
+def cmd_narrate(args: argparse.Namespace) -> int:
+    """`note`, `mark`, `activity`, `now`: one event into the running stream."""
+    from benchcast.broadcast.control import send
+
+    if args.command == "note":
+        event = {"kind": "note", "source": "notes", "data": {"text": " ".join(args.text)}}
+    elif args.command == "mark":
+        event = {"kind": "marker", "source": "stream", "data": {"label": " ".join(args.label)}}
+    elif args.command == "activity":
+        event = {"kind": "activity", "source": "stream", "data": {"mode": " ".join(args.mode)}}
+    else:
+        event = {
+            "kind": "now",
+            "source": "stream",
+            "data": {
+                "goal": args.goal or "",
+                "hypothesis": args.hypothesis or "",
+                "next": args.next or "",
+            },
+        }
+    path = _control_socket(args)
+    if path is None:
+        _err("no running stream found (run this inside a streamed shell, or set BENCHCAST_CONTROL)")
+        return 1
+    try:
+        reply = send(path, {"command": "events", "events": [event]})
+    except OSError as err:
+        _err(f"the stream at {path} does not answer: {err}")
+        return 1
+    if not reply.get("ok"):
+        _err("; ".join(reply.get("errors") or [str(reply.get("error", "refused"))]))
+        return 2
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from benchcast.replay.asciicast import AsciicastError
+    from benchcast.replay.importer import import_file
+    from benchcast.store.database import StoreError
+
+    store = _store(args)
+    status = 0
+    try:
+        for name in args.files:
+            try:
+                stream = import_file(store, Path(name), channel=args.channel, title=args.title)
+            except AsciicastError as err:
+                _err(f"{name}: not imported: {err}")
+                status = 2
+                continue
+            except (OSError, UnicodeDecodeError, StoreError) as err:
+                _err(f"{name}: not imported: {err}")
+                status = 2
+                continue
+            _err(
+                f"{name}: imported as stream {stream.id} on channel {stream.channel!r} "
+                f"({stream.last_seq} events, {stream.last_t:.1f} s)"
+            )
+            print(stream.id)
+    finally:
+        store.close()
+    return status
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from benchcast.broadcast.redact import Redactor
+
+    redactor = Redactor.for_streamer(
+        folders=[Path(d) for d in args.watch] or [Path.cwd()],
+        extra=_extra_secrets(args.secrets_file),
+    )
+    if args.file:
+        text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+    else:
+        text = sys.stdin.read()
+    sys.stdout.write(redactor.preview(text))
+    sys.stdout.flush()
+    return 0
 
 
 def cmd_stream(args: argparse.Namespace) -> int:
@@ -143,7 +327,15 @@ def cmd_stream(args: argparse.Namespace) -> int:
         cmd = cmd[1:]
     data = Path(settings.resolve("data", args.data)).expanduser()
     bc = Broadcast(
-        server=server, key=key, data_dir=data, title=args.title, tags=args.tags, resume=args.resume
+        server=server,
+        key=key,
+        data_dir=data,
+        title=args.title,
+        tags=args.tags,
+        resume=args.resume,
+        delay=args.delay,
+        watch=[Path(d) for d in args.watch],
+        secrets=_extra_secrets(args.secrets_file),
     )
     bc.start()
     if bc.uplink.info.url:
@@ -173,6 +365,9 @@ def cmd_live(args: argparse.Namespace) -> int:
         data=args.data,
         port=args.port,
         cmd=[c for c in args.cmd if c != "--"] or None,
+        delay=args.delay,
+        watch=[Path(d) for d in args.watch],
+        secrets=_extra_secrets(args.secrets_file),
     )
 
 
@@ -203,8 +398,31 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="how much the server logs",
     )
+    p.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help=settings.SETTINGS["log_format"].help + " (env BENCHCAST_LOG_FORMAT; default text)",
+    )
+    p.add_argument(
+        "--bus", help=settings.SETTINGS["bus"].help + " (env BENCHCAST_BUS; default memory://)"
+    )
     _add_store_args(p)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "db",
+        help="manage the store's schema",
+        description="Manage the store's schema (SQLite or PostgreSQL).",
+    )
+    dsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    d = dsub.add_parser(
+        "upgrade",
+        help="bring the store's schema up to date",
+        description="Apply every migration the store lacks. Servers do this on start too; run "
+        "it ahead of a rollout to many processes, or to check a database.",
+    )
+    _add_store_args(d)
+    d.set_defaults(func=cmd_db_upgrade)
 
     p = sub.add_parser(
         "channel",
@@ -283,6 +501,96 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_demo)
 
+    for name, text in (
+        ("pause", "go off air: nothing is sent until resume (hotkey: Ctrl-] p)"),
+        ("resume", "go back on air; viewers get the screen as it is now"),
+        ("panic", "drop everything the broadcast delay holds and go off air (hotkey: Ctrl-] x)"),
+        ("status", "show the running stream's state as JSON"),
+    ):
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        p.add_argument("--data", help=settings.SETTINGS["data"].help)
+        p.set_defaults(func=cmd_control)
+
+    from benchcast.events import Activity
+
+    p = sub.add_parser(
+        "note",
+        help="add a narration note (markdown) to the running stream",
+        description="Add a narration note (markdown) to the running stream.",
+    )
+    p.add_argument("text", nargs="+", help="the note")
+    p.add_argument("--data", help=settings.SETTINGS["data"].help)
+    p.set_defaults(func=cmd_narrate)
+    p = sub.add_parser(
+        "mark",
+        help="mark this moment (it becomes a chapter)",
+        description="Mark this moment of the running stream with a label; marks become chapters.",
+    )
+    p.add_argument("label", nargs="+", help="what happens from here")
+    p.add_argument("--data", help=settings.SETTINGS["data"].help)
+    p.set_defaults(func=cmd_narrate)
+    p = sub.add_parser(
+        "activity",
+        help="say what you are doing now (chapters by activity)",
+        description="Say what you are doing now; one of: "
+        + ", ".join(a.value for a in Activity)
+        + ".",
+    )
+    p.add_argument("mode", nargs="+", help="the activity, e.g. debugging")
+    p.add_argument("--data", help=settings.SETTINGS["data"].help)
+    p.set_defaults(func=cmd_narrate)
+    p = sub.add_parser(
+        "now",
+        help="set the stream's goal, hypothesis and next step",
+        description="Set what late joiners see first: the goal, the current "
+        "hypothesis and the next step.",
+    )
+    p.add_argument("--goal", help="what this session is for")
+    p.add_argument("--hypothesis", help="what you currently believe and are testing")
+    p.add_argument("--next", help="the next step")
+    p.add_argument("--data", help=settings.SETTINGS["data"].help)
+    p.set_defaults(func=cmd_narrate)
+
+    p = sub.add_parser(
+        "import",
+        help="import asciicast recordings as past streams",
+        description="Import asciicast v1, v2 or v3 recordings as past streams "
+        "(one per file; prints each new stream's id).",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="recordings (.cast, .json)")
+    p.add_argument(
+        "--channel",
+        default="imported",
+        help="channel to put them on (created if missing; default: imported)",
+    )
+    p.add_argument("--title", help="title for the streams (default: the recording's own)")
+    _add_store_args(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "preview",
+        help="show what viewers would see of some text",
+        description="Print FILE (or stdin) as viewers would receive it, with "
+        "everything the redactor hides masked: "
+        "`env | benchcast preview`.",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE", help="file to read (default: stdin)")
+    p.add_argument(
+        "--secrets-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file of extra values to hide, one per line",
+    )
+    p.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder whose .env files hold secrets to hide (default: here)",
+    )
+    p.set_defaults(func=cmd_preview)
+
     p = sub.add_parser("streams", help="list streams", description="List streams, newest first.")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--limit", type=int, default=100, help="at most this many")
@@ -296,9 +604,13 @@ def build_parser() -> argparse.ArgumentParser:
         "events (one envelope per line).",
     )
     p.add_argument("stream_id", metavar="STREAM_ID", help="the stream's id (see `streams`)")
-    p.add_argument("--format", choices=["asciicast", "jsonl"], required=True,
-                   help="asciicast: a v2 recording of the terminal (asciinema's format); "
-                        "jsonl: every event of the stream, one JSON envelope per line")
+    p.add_argument(
+        "--format",
+        choices=["asciicast", "jsonl"],
+        required=True,
+        help="asciicast: a v2 recording of the terminal (asciinema's format); "
+        "jsonl: every event of the stream, one JSON envelope per line",
+    )
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
     _add_store_args(p)
     p.set_defaults(func=cmd_export)

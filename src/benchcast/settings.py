@@ -37,6 +37,18 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("db", None, "store URL (sqlite:///… or postgresql://…); overrides --data"),
         Setting(
+            "bus",
+            "memory://",
+            "fan-out between server processes: memory:// (one process) or redis://host:port/db "
+            "(any number of processes sharing one PostgreSQL store)",
+        ),
+        Setting(
+            "log_format",
+            "text",
+            "server log lines: text (for people) or json (one object "
+            "per line, for a log collector)",
+        ),
+        Setting(
             "host",
             "127.0.0.1",
             "address to listen on; 127.0.0.1 keeps the server private to this machine until "

@@ -1,14 +1,23 @@
-"""The JSON API: streams, their events, and keyframes for seeking."""
+"""The JSON API: streams, their events, keyframes for seeking, the streamer's own appends,
+and the operator's endpoints (health, readiness, metrics)."""
 
 from __future__ import annotations
+
+import json
+import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from benchcast.events import EventError, parse_draft
+from benchcast.server.metrics import CONTENT_TYPE
 from benchcast.server.state import ServerState
 
 MAX_LIMIT = 5000
+MAX_POST_BYTES = 64 * 1024
+#: Kinds a streamer may append over HTTP, from anywhere, beside the publisher's own log.
+STREAMER_KINDS = frozenset({"note", "marker", "now", "activity"})
 
 
 def _state(request: Request) -> ServerState:
@@ -113,15 +122,102 @@ async def seek(request: Request) -> Response:
     )
 
 
-async def health(request: Request) -> Response:
+async def post_event(request: Request) -> Response:
+    """Append one streamer event (``note``, ``marker``, ``now``, ``activity``) to a live stream.
+
+    ``Authorization: Bearer KEY`` with the stream's channel key; the body is
+    ``{"kind": K, "source": S, "data": {…}}``; the server stamps the stream time. Answers 201
+    with ``{"seq": N}`` once the event is stored, and every viewer, on every process, gets it.
+    """
     state = _state(request)
-    return JSONResponse({"ok": True, **state.hub.stats(), "events_in": state.events_in})
+    sid = request.path_params["stream_id"]
+    host = request.client.host if request.client else "?"
+    if state.auth_failures.blocked(host):
+        return _error(429, "too many refused stream keys; wait a minute")
+    auth = request.headers.get("authorization", "")
+    key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    channel = await state.store.read(state.store.sync.channel_for_key, key) if key else None
+    if channel is None:
+        state.auth_failures.hit(host)
+        return _error(401, "stream key not accepted")
+    stream = await state.store.stream(sid)
+    if stream is None or stream.channel != channel.name:
+        return _error(404, f"stream {sid!r} is not one of this channel's streams")
+    if not stream.live:
+        return _error(409, f"stream {sid!r} has ended")
+    body = await request.body()
+    if len(body) > MAX_POST_BYTES:
+        return _error(413, f"at most {MAX_POST_BYTES} bytes")
+    try:
+        obj = json.loads(body)
+        if not isinstance(obj, dict):
+            raise EventError("the body must be a JSON object")
+        if set(obj) - {"kind", "source", "data"}:
+            raise EventError("the body has only kind, source and data")
+        if obj.get("kind") not in STREAMER_KINDS:
+            raise EventError(f"kind must be one of {', '.join(sorted(STREAMER_KINDS))}")
+        draft = parse_draft(
+            {
+                "kind": obj["kind"],
+                "source": obj.get("source", "stream"),
+                "data": obj.get("data", {}),
+                "t": max(0.0, time.time() - stream.started_at),
+            }
+        )
+    except ValueError as err:  # EventError, and JSON that does not parse
+        return _error(400, str(err))
+    events = await state.store.append(sid, [draft])
+    # Not folded here: the keyframes belong to the process that ingests the publisher, which
+    # reads this event from the store when its next batch follows it.
+    state.publish(sid, events, fold=False)
+    return JSONResponse({"seq": events[0].seq}, status_code=201)
+
+
+async def health(request: Request) -> Response:
+    """Liveness: the process answers. Always 200 while it runs."""
+    state = _state(request)
+    return JSONResponse(
+        {
+            "ok": True,
+            "node": state.bus.node,
+            **state.hub.stats(),
+            "publishers": len(state.publishers),
+            "events_in": state.events_in,
+        }
+    )
+
+
+async def ready(request: Request) -> Response:
+    """Readiness: 200 when this process should get new connections; 503 with the reasons when
+    its store does not answer, its bus is down, or it is shutting down."""
+    state = _state(request)
+    problems: list[str] = []
+    if state.draining:
+        problems.append("shutting down")
+    try:
+        await state.store.read(state.store.sync.ping)
+    except Exception as err:
+        problems.append(f"store: {type(err).__name__}")
+    if not state.bus.connected:
+        problems.append("bus: not connected")
+    return JSONResponse(
+        {"ready": not problems, "problems": problems}, status_code=503 if problems else 200
+    )
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition of this process's metrics."""
+    return Response(_state(request).metrics.render(), media_type=CONTENT_TYPE)
 
 
 routes = [
     Route("/api/streams", list_streams),
     Route("/api/streams/{stream_id}", get_stream),
     Route("/api/streams/{stream_id}/events", get_events),
+    Route("/api/streams/{stream_id}/events", post_event, methods=["POST"]),
     Route("/api/streams/{stream_id}/seek", seek),
     Route("/-/health", health),
+    Route("/-/ready", ready),
+    Route("/-/metrics", metrics),
+    Route("/metrics", metrics),
 ]

@@ -10,7 +10,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from benchcast.server import api, pages
+from benchcast.bus import bus_from_url
+from benchcast.server import api, blobs, pages
 from benchcast.server.ingest import publisher_endpoint
 from benchcast.server.state import ServerState
 from benchcast.server.watch import viewer_endpoint
@@ -18,27 +19,31 @@ from benchcast.store.async_store import AsyncStore
 from benchcast.store.database import Store
 
 
-def create_app(db_url: str, **keyframer_opts: Any) -> Starlette:
-    """Build the app for the store at ``db_url``; the store opens when the app starts."""
+def create_app(
+    db_url: str, bus_url: str = "memory://", node: str | None = None, **keyframer_opts: Any
+) -> Starlette:
+    """Build the app for the store at ``db_url`` and the bus at ``bus_url``; both open when
+    the app starts (the store's schema is brought up to date then). ``node`` names this
+    process on the bus and in logs."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        bus = bus_from_url(bus_url, node)
         store = AsyncStore(Store(db_url))
-        state = ServerState.create(store, **keyframer_opts)
+        state = ServerState.create(store, bus, **keyframer_opts)
         app.state.benchcast = state
-        state.keyframer.start()
-        state.hub.start()
+        await state.start()
         try:
             yield
         finally:
-            await state.hub.stop()
-            state.keyframer.stop()
+            await state.stop()
             store.close()
             store.sync.close()
 
     routes = [
         *pages.routes,
         *api.routes,
+        *blobs.routes,
         WebSocketRoute("/ws/publish", publisher_endpoint),
         WebSocketRoute("/ws/streams/{stream_id}", viewer_endpoint),
         Mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static"),

@@ -10,6 +10,12 @@ Protocol (docs/protocol.md has the whole of it, with an example):
 
 An event is acknowledged only after the store has committed it. A resent event (pseq not above
 the stream's last stored pseq) is acknowledged again and not stored twice.
+
+One publisher per stream, across every process: a connection takes the stream's lease in the
+store before its welcome, and every append checks it holds the lease under the same row lock
+that assigns seqs. The newest connection wins (it is the publisher that reconnected, wherever
+the load balancer sent it); the one it replaced is closed with 4409, at once if it is on this
+process or the bus brings the news, at its next append otherwise.
 """
 
 from __future__ import annotations
@@ -17,14 +23,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import time
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from benchcast.events import Draft, EventError, parse_draft, validate_payload
-from benchcast.server.state import ServerState
-from benchcast.store.database import Stream
+from benchcast.server import blobs
+from benchcast.server.rescan import rescan
+from benchcast.server.state import Publisher, ServerState
+from benchcast.store.database import LeaseLost, Stream
 
 log = logging.getLogger("benchcast.ingest")
 
@@ -34,8 +43,8 @@ MAX_BATCH = 1000
 CLOSE_PROTOCOL = 4400
 CLOSE_AUTH = 4401
 CLOSE_NOT_FOUND = 4404
-CLOSE_REPLACED = 4409
 CLOSE_RATE = 4429
+CLOSE_UNAVAILABLE = 1013
 
 
 class ProtocolError(Exception):
@@ -118,37 +127,65 @@ async def _hello(state: ServerState, ws: WebSocket) -> Stream | None:
 async def publisher_endpoint(ws: WebSocket) -> None:
     state: ServerState = ws.app.state.benchcast
     await ws.accept()
+    if state.draining:
+        await _refuse(ws, CLOSE_UNAVAILABLE, "unavailable", "server shutting down; reconnect")
+        return
     stream = await _hello(state, ws)
     if stream is None:
         return
     sid = stream.id
+    me = Publisher(ws, f"{state.bus.node}/{secrets.token_hex(4)}")
+    # Take the lease before reading `acked`: any append of the publisher this replaces either
+    # committed before (and is counted) or is refused.
+    await state.store.write(state.store.sync.take_lease, sid, me.holder)
     previous = state.publishers.get(sid)
-    state.publishers[sid] = ws
+    state.publishers[sid] = me
+    state.bus.notice("lease", {"stream": sid, "holder": me.holder})
     if previous is not None:
-        # One live publisher per stream: the newest connection wins (it is the one that
-        # reconnected), and the old one is told why it was closed.
-        await _refuse(
-            previous, CLOSE_REPLACED, "replaced", "another publisher connected to this stream"
-        )
+        await previous.replaced()
     current = await state.store.stream(sid)
     assert current is not None
     await _send(
         ws, {"type": "welcome", "stream": sid, "acked": current.last_pseq, "url": f"/s/{sid}"}
     )
-    log.info("publisher connected to stream %s from %s", sid, _client(ws))
+    log.info(
+        "publisher connected to stream %s from %s",
+        sid,
+        _client(ws),
+        extra={"stream": sid, "holder": me.holder},
+    )
     try:
-        await _ingest_loop(state, ws, sid)
+        await _ingest_loop(state, ws, sid, me.holder)
     except WebSocketDisconnect:
         pass
+    except LeaseLost:
+        log.info("publisher of stream %s was replaced elsewhere", sid, extra={"stream": sid})
+        await me.replaced()
     except ProtocolError as err:
         await _refuse(ws, CLOSE_PROTOCOL, "protocol", str(err))
     finally:
-        if state.publishers.get(sid) is ws:
+        if state.publishers.get(sid) is me:
             del state.publishers[sid]
-        log.info("publisher of stream %s disconnected", sid)
+        try:
+            await state.store.write(state.store.sync.release_lease, sid, me.holder)
+        except Exception:  # the next publisher takes the lease over regardless
+            log.warning("could not release the lease of stream %s", sid, exc_info=True)
+        log.info("publisher of stream %s disconnected", sid, extra={"stream": sid})
 
 
-async def _ingest_loop(state: ServerState, ws: WebSocket, sid: str) -> None:
+def _check_batch(batch: list[Any]) -> tuple[list[Draft], list[tuple[int, str]]]:
+    """Validate and re-scan a batch; return the drafts to store and the refusals."""
+    drafts: list[Draft] = []
+    refused: list[tuple[int, str]] = []
+    for obj in batch:
+        try:
+            drafts.extend(rescan(parse_draft(obj)))
+        except EventError as err:
+            refused.append((obj["pseq"], str(err)))
+    return drafts, refused
+
+
+async def _ingest_loop(state: ServerState, ws: WebSocket, sid: str, holder: str) -> None:
     while True:
         raw = await ws.receive_text()
         try:
@@ -160,12 +197,14 @@ async def _ingest_loop(state: ServerState, ws: WebSocket, sid: str) -> None:
         if msg.get("type") == "ping":
             await _send(ws, {"type": "pong"})
             continue
+        if msg.get("type") == "blob":
+            await blobs.receive(state, ws, msg)
+            continue
         if msg.get("type") != "events" or not isinstance(msg.get("events"), list):
             raise ProtocolError('expected {"type": "events", "events": [...]}')
         batch = msg["events"]
         if len(batch) > MAX_BATCH:
             raise ProtocolError(f"at most {MAX_BATCH} events per message")
-        drafts: list[Draft] = []
         top = 0
         for obj in batch:
             pseq = obj.get("pseq") if isinstance(obj, dict) else None
@@ -174,13 +213,16 @@ async def _ingest_loop(state: ServerState, ws: WebSocket, sid: str) -> None:
             if pseq <= top:
                 raise ProtocolError("pseq must increase within a message")
             top = pseq
-            try:
-                drafts.append(parse_draft(obj))
-            except EventError as err:
-                state.rejected += 1
-                await _send(ws, {"type": "reject", "pseq": pseq, "message": str(err)})
+        # Validating and re-scanning a batch costs milliseconds per 64 KB of output: done on
+        # a worker thread so fan-out to viewers never waits behind it.
+        drafts, refused = await asyncio.to_thread(_check_batch, batch)
+        for pseq, message in refused:
+            state.rejected += 1
+            await _send(ws, {"type": "reject", "pseq": pseq, "message": message})
         if drafts:
-            events = await state.store.append(sid, drafts)
+            started = time.perf_counter()
+            events = await state.store.append(sid, drafts, holder)
+            state.metrics.append_seconds.observe(time.perf_counter() - started)
             if events:
                 state.publish(sid, events)
         if top:

@@ -1,9 +1,12 @@
 """Writes keyframes: the fold of each live stream, snapshotted every ~30 s or ~1 MB of output.
 
 Folding terminal output through a VT emulator costs CPU, so it runs on a thread of its own,
-fed by a bounded queue; the event loop only enqueues. Keyframes are an index, not the truth:
-if the queue overflows, or after a restart, the fold of that stream is rebuilt from its newest
-keyframe and the stored events after it, so nothing is lost, only delayed.
+fed by a bounded queue; the event loop only enqueues. It is fed only the events this process
+appended for a publisher, so with many processes each stream's keyframes are written by the
+process that ingests it, and no process folds streams it merely relays. Keyframes are an
+index, not the truth: if the queue overflows, or after a restart, the fold of that stream is
+rebuilt from its newest keyframe and the stored events after it, so nothing is lost, only
+delayed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ log = logging.getLogger("benchcast.keyframer")
 KEYFRAME_SECONDS = 30.0
 KEYFRAME_BYTES = 1024 * 1024
 QUEUE_BATCHES = 10_000
+#: A gap of up to this many events is read and applied; a longer one rebuilds from a keyframe.
+GAP_FILL_MAX = 1000
 
 
 class _Live:
@@ -104,8 +109,13 @@ class Keyframer:
             self._stale.discard(stream_id)
         live = self._live.get(stream_id)
         first = events[0].seq
-        if live is None or stale or live.fold.seq != first - 1:
+        behind = first - 1 - live.fold.seq if live is not None else 0
+        if live is None or stale or behind > GAP_FILL_MAX:
             live = self._live[stream_id] = self._load(stream_id, first - 1)
+        elif behind > 0:
+            # Events appended elsewhere (a note over HTTP, another process) sit between the
+            # last batch and this one: read just those rather than rebuilding the fold.
+            live.fold.apply_all(self.store.sync.iter_events(stream_id, live.fold.seq, first - 1))
         for ev in events:
             if ev.seq <= live.fold.seq:
                 continue

@@ -9,11 +9,16 @@ import threading
 from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
+from benchcast.bus.base import default_node
 from benchcast.server.app import create_app
+from benchcast.server.logs import log_config
 
 #: Largest websocket message the server reads (a publisher batch); bigger ones are refused.
 WS_MAX_SIZE = 4 * 1024 * 1024
+#: Seconds a shutting-down process waits for its viewers and publishers to leave.
+DRAIN_SECONDS = 5.0
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -34,10 +39,39 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def _config(db_url: str, log_level: str, **opts: Any) -> uvicorn.Config:
+class _Server(uvicorn.Server):
+    """uvicorn, with a graceful shutdown that tells viewers and publishers where they stand.
+
+    On SIGTERM (or SIGINT) it stops accepting first, so a load balancer's next attempt goes
+    elsewhere; then tells every viewer and publisher to reconnect, and waits for them to go;
+    only then does uvicorn close whatever is left.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        state = getattr(getattr(self.config.app, "state", None), "benchcast", None)
+        if state is not None and not self.force_exit:
+            await state.drain(DRAIN_SECONDS)
+        await super().shutdown(sockets)
+
+
+def _config(
+    db_url: str,
+    log_level: str,
+    bus_url: str = "memory://",
+    log_format: str = "text",
+    embedded: bool = False,
+    **opts: Any,
+) -> uvicorn.Config:
+    node = default_node()
     return uvicorn.Config(
-        create_app(db_url, **opts),
+        create_app(db_url, bus_url, node=node, **opts),
         log_level=log_level,
+        # An embedded server logs as uvicorn does by default, under the host program's output.
+        log_config=LOGGING_CONFIG if embedded else log_config(log_level, log_format, node),
         ws_max_size=WS_MAX_SIZE,
         ws_ping_interval=20,
         ws_ping_timeout=20,
@@ -47,9 +81,15 @@ def _config(db_url: str, log_level: str, **opts: Any) -> uvicorn.Config:
     )
 
 
-def serve(sock: socket.socket, db_url: str, log_level: str = "info") -> None:
-    """Serve until interrupted."""
-    server = uvicorn.Server(_config(db_url, log_level))
+def serve(
+    sock: socket.socket,
+    db_url: str,
+    log_level: str = "info",
+    bus_url: str = "memory://",
+    log_format: str = "text",
+) -> None:
+    """Serve until interrupted, then drain (see ``_Server``)."""
+    server = _Server(_config(db_url, log_level, bus_url, log_format))
     server.run(sockets=[sock])
 
 
@@ -66,7 +106,7 @@ class BackgroundServer:
     ) -> None:
         self.sock = bind(host, port)
         self.url = url_of(self.sock)
-        self.server = uvicorn.Server(_config(db_url, log_level, **opts))
+        self.server = uvicorn.Server(_config(db_url, log_level, embedded=True, **opts))
         self._thread = threading.Thread(target=self._run, name="benchcast-server", daemon=True)
 
     def _run(self) -> None:

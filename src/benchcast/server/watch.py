@@ -7,6 +7,7 @@
     ← {"type": "keyframe", "seq": K, "t": T, "state": {...}}     (join only, if one exists)
     ← {"type": "events", "events": [{"seq": …, "t": …, "kind": …, "source": …, "data": …}]}
     ← {"type": "viewers", "count": 4}
+    ← {"type": "reconnect", "reason": …, "after_ms": N}   then close 1012 (shutting down)
     → {"type": "ping"}   ← {"type": "pong"}
 
 Viewers send nothing else; anything else closes the connection with code 4400.
@@ -20,7 +21,12 @@ import json
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from benchcast.server.state import ServerState
+from benchcast.server.state import (
+    CLOSE_RESTART,
+    ServerState,
+    reconnect_message,
+    say_and_close,
+)
 
 CLOSE_PROTOCOL = 4400
 CLOSE_NOT_FOUND = 4404
@@ -32,6 +38,11 @@ async def viewer_endpoint(ws: WebSocket) -> None:
     sid = ws.path_params["stream_id"]
     since_arg = ws.query_params.get("since")
     await ws.accept()
+    if state.draining:
+        await say_and_close(
+            ws, reconnect_message("server shutting down"), CLOSE_RESTART, "shutdown"
+        )
+        return
     stream = await state.store.stream(sid)
     if stream is None:
         await ws.close(CLOSE_NOT_FOUND, "no such stream")
@@ -75,6 +86,11 @@ async def viewer_endpoint(ws: WebSocket) -> None:
         deliver.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await deliver
+    if viewer.retired:
+        # This process is going away; the viewer resumes from its last seq on another.
+        await say_and_close(
+            ws, reconnect_message("server shutting down"), CLOSE_RESTART, "shutdown"
+        )
 
 
 async def _listen(ws: WebSocket, deliver: asyncio.Task[None]) -> None:

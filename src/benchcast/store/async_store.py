@@ -37,8 +37,10 @@ class AsyncStore:
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self._run(self._readers, fn, *args, **kwargs)
 
-    async def append(self, stream_id: str, drafts: Sequence[Draft]) -> list[Event]:
-        return await self.write(self.sync.append, stream_id, drafts)
+    async def append(
+        self, stream_id: str, drafts: Sequence[Draft], holder: str | None = None
+    ) -> list[Event]:
+        return await self.write(self.sync.append, stream_id, drafts, holder=holder)
 
     async def stream(self, stream_id: str) -> Stream | None:
         return await self.read(self.sync.stream, stream_id)
@@ -47,6 +49,9 @@ class AsyncStore:
         self, stream_id: str, since: int, limit: int, until_seq: int | None = None
     ) -> list[tuple[int, float, str]]:
         return await self.read(self.sync.events_json, stream_id, since, limit, until_seq)
+
+    async def heads(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        return await self.read(self.sync.heads, stream_ids)
 
     async def keyframe(self, stream_id: str, at_seq: int | None = None) -> Keyframe | None:
         return await self.read(self.sync.keyframe, stream_id, at_seq=at_seq)

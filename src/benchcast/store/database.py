@@ -2,7 +2,9 @@
 
 Everything here is synchronous and safe to call from several threads; the server reaches it
 through ``AsyncStore`` (one writer thread, a few reader threads). The backend is chosen by URL:
-``sqlite:///path/to/benchcast.db`` (the default, in WAL mode) or ``postgresql://…``.
+``sqlite:///path/to/benchcast.db`` (the default, in WAL mode) or ``postgresql://…`` (through
+psycopg 3, imported only then: ``pip install 'benchcast[postgres]'``). Opening a store brings
+its schema up to date (``store/migrate.py``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from benchcast.events import Draft, Event
-from benchcast.store import schema
+from benchcast.store import migrate, schema
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 KEY_PREFIX = "bck_"
@@ -30,6 +32,10 @@ KEY_PREFIX = "bck_"
 
 class StoreError(Exception):
     """A request the store refuses; the message says why."""
+
+
+class LeaseLost(StoreError):
+    """The stream's publisher lease is held by another connection; this one may not append."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,22 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'benchcast.db'}"
 
 
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL for a store URL: ``postgresql://`` means psycopg 3, not psycopg2."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def display_url(url: str) -> str:
+    """The store URL with any password hidden, fit for logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split(":", 1)[0] + "://…"
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -116,9 +138,21 @@ class Store:
                 url, connect_args={"check_same_thread": False, "timeout": 30}
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif url.startswith(("postgresql", "postgres:")):
+            # Readers, the writer and the keyframer each hold at most one connection at a time.
+            self.engine = create_engine(
+                engine_url(url), pool_pre_ping=True, pool_size=8, max_overflow=8
+            )
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
-        schema.metadata.create_all(self.engine)
+            scheme = url.split(":", 1)[0]
+            raise StoreError(
+                f"unsupported store URL scheme {scheme!r}: use sqlite:///… or postgresql://…"
+            )
+        try:
+            migrate.upgrade(self.engine)
+        except Exception:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -256,25 +290,67 @@ class Store:
 
     # ── the log ──────────────────────────────────────────────────────────────────────────
 
-    def append(self, stream_id: str, drafts: Iterable[Draft]) -> list[Event]:
+    def take_lease(self, stream_id: str, holder: str) -> None:
+        """Make ``holder`` the stream's one publisher; whoever held it can append no more.
+
+        The newest connection always wins: it is the publisher that reconnected, wherever it
+        landed. The holder before it finds out at its next append (``LeaseLost``).
+        """
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(schema.streams)
+                .where(schema.streams.c.id == stream_id)
+                .values(publisher=holder)
+            )
+
+    def lease_holder(self, stream_id: str) -> str | None:
+        """The connection that holds the stream's publisher lease, if any."""
+        s = schema.streams
+        with self.engine.connect() as conn:
+            v = conn.execute(select(s.c.publisher).where(s.c.id == stream_id)).scalar()
+        return None if v is None else str(v)
+
+    def release_lease(self, stream_id: str, holder: str) -> None:
+        """Give the lease up, if ``holder`` still has it."""
+        s = schema.streams
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(s).where(s.c.id == stream_id, s.c.publisher == holder).values(publisher=None)
+            )
+
+    def append(
+        self, stream_id: str, drafts: Iterable[Draft], *, holder: str | None = None
+    ) -> list[Event]:
         """Append drafts in order, in one transaction; return the events as stored.
 
         A draft whose ``pseq`` is not above the stream's last stored pseq is a resend of an
         event already stored, and is skipped (publishers number their events densely and send
         them in order, so the highest pseq seen is all the memory deduplication needs).
+
+        With ``holder``, the append happens only while that connection holds the stream's
+        publisher lease, checked under the same row lock that assigns the seqs: a replaced
+        publisher can never write again, even one whose process has not heard yet. Raises
+        ``LeaseLost`` otherwise.
         """
         with self.engine.begin() as conn:
-            return self._append(conn, stream_id, drafts)
+            return self._append(conn, stream_id, drafts, holder)
 
-    def _append(self, conn: Connection, stream_id: str, drafts: Iterable[Draft]) -> list[Event]:
+    def _append(
+        self, conn: Connection, stream_id: str, drafts: Iterable[Draft], holder: str | None
+    ) -> list[Event]:
         s = schema.streams
-        q = select(s.c.last_seq, s.c.last_pseq, s.c.last_t).where(s.c.id == stream_id)
+        q = select(s.c.last_seq, s.c.last_pseq, s.c.last_t, s.c.publisher).where(
+            s.c.id == stream_id
+        )
         if conn.dialect.name == "postgresql":
+            # Serialises seq assignment between processes (SQLite has one writer anyway).
             q = q.with_for_update()
         row = conn.execute(q).first()
         if row is None:
             raise StoreError(f"no stream {stream_id!r}")
-        seq, pseq, last_t = row
+        seq, pseq, last_t, lease = row
+        if holder is not None and lease != holder:
+            raise LeaseLost(f"stream {stream_id} has another publisher")
         out: list[Event] = []
         rows: list[dict[str, Any]] = []
         for d in drafts:
@@ -352,6 +428,22 @@ class Store:
                 return
             since = batch[-1].seq
 
+    def heads(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        """The last seq of each of these streams (streams that do not exist are left out)."""
+        s = schema.streams
+        with self.engine.connect() as conn:
+            return {
+                sid: int(seq)
+                for sid, seq in conn.execute(
+                    select(s.c.id, s.c.last_seq).where(s.c.id.in_(list(stream_ids)))
+                )
+            }
+
+    def ping(self) -> None:
+        """Raise unless the database answers."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
     def seq_at(self, stream_id: str, t: float) -> int:
         """The seq of the last event at or before stream time ``t`` (0 if none)."""
         e = schema.events
@@ -364,18 +456,13 @@ class Store:
     # ── keyframes ────────────────────────────────────────────────────────────────────────
 
     def put_keyframe(self, stream_id: str, seq: int, t: float, state: dict[str, Any]) -> None:
+        """Store a keyframe; one already stored at that seq is kept (they are identical)."""
         with self.engine.begin() as conn:
-            exists = conn.execute(
-                select(schema.keyframes.c.seq).where(
-                    schema.keyframes.c.stream_id == stream_id, schema.keyframes.c.seq == seq
-                )
-            ).first()
-            if exists is None:
-                conn.execute(
-                    insert(schema.keyframes).values(
-                        stream_id=stream_id, seq=seq, t=t, state=json.dumps(state)
-                    )
-                )
+            _insert_new(
+                conn,
+                schema.keyframes,
+                {"stream_id": stream_id, "seq": seq, "t": t, "state": json.dumps(state)},
+            )
 
     def keyframe(self, stream_id: str, *, at_seq: int | None = None) -> Keyframe | None:
         """The newest keyframe at or before ``at_seq`` (the newest overall if None)."""
@@ -405,15 +492,9 @@ class Store:
     def put_blob(self, data: bytes, mime: str) -> str:
         digest = hashlib.sha256(data).hexdigest()
         with self.engine.begin() as conn:
-            if (
-                conn.execute(
-                    select(schema.blobs.c.hash).where(schema.blobs.c.hash == digest)
-                ).first()
-                is None
-            ):
-                conn.execute(
-                    insert(schema.blobs).values(hash=digest, mime=mime, size=len(data), data=data)
-                )
+            _insert_new(
+                conn, schema.blobs, {"hash": digest, "mime": mime, "size": len(data), "data": data}
+            )
         return digest
 
     def blob(self, digest: str) -> tuple[bytes, str] | None:
@@ -424,3 +505,15 @@ class Store:
                 )
             ).first()
         return None if row is None else (bytes(row.data), row.mime)
+
+
+def _insert_new(conn: Connection, table: Any, row: dict[str, Any]) -> None:
+    """Insert ``row`` unless its primary key is taken: safe when two processes race to it."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(table).values(**row).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        conn.execute(sqlite_insert(table).values(**row).on_conflict_do_nothing())

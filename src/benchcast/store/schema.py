@@ -1,4 +1,8 @@
-"""The SQL schema, in SQLAlchemy Core so the same tables run on SQLite and PostgreSQL."""
+"""The SQL schema, in SQLAlchemy Core so the same tables run on SQLite and PostgreSQL.
+
+This is the schema at the newest migration (``store/migrations/versions``); a change here
+needs a new migration beside it, and ``tests/store`` checks that the two agree.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ streams = Table(
     Column("last_seq", BigInteger, nullable=False, default=0),
     Column("last_pseq", BigInteger, nullable=False, default=0),
     Column("last_t", Float, nullable=False, default=0.0),
+    # The lease: which publisher connection may append pseq-numbered events (ingest.py).
+    Column("publisher", String(64)),
     Index("streams_channel_started", "channel_id", "started_at"),
 )
 

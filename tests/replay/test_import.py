@@ -1,0 +1,72 @@
+"""Importing asciicast recordings: the manifest's verdicts hold through `benchcast import`,
+and an imported recording exported back is the same recording."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from benchcast.replay.asciicast import Recording, read_asciicast
+from benchcast.replay.fold import StreamFold
+from benchcast.store.database import Store
+from tests.conftest import SHARED, run_cli
+
+FIXTURES = SHARED / "fixtures" / "asciicast"
+MANIFEST = list(csv.DictReader((FIXTURES / "MANIFEST.tsv").read_text().splitlines(), delimiter="\t"))
+LOCAL = [row for row in MANIFEST if row["local_name"]]
+ACCEPTED = [row["local_name"] for row in LOCAL if row["expected (per upstream tests)"]
+            .startswith("accept")]
+
+
+def _output_timeline(rec: Recording) -> list[tuple[float, str]]:
+    """Output as (time, text), frames at the same time merged (an import may split them)."""
+    out: list[tuple[float, str]] = []
+    for ev in rec.events:
+        if ev.code != "o":
+            continue
+        if out and abs(out[-1][0] - ev.time) < 1e-9:
+            out[-1] = (out[-1][0], out[-1][1] + ev.data)
+        else:
+            out.append((ev.time, ev.data))
+    return out
+
+
+@pytest.mark.parametrize("row", LOCAL, ids=[r["local_name"] for r in LOCAL])
+def test_import_accepts_or_refuses_each_fixture_as_the_manifest_says(
+        row: dict[str, str], tmp_path: Path) -> None:
+    res = run_cli("import", str(FIXTURES / row["local_name"]), "--data", str(tmp_path))
+    if row["expected (per upstream tests)"].startswith("accept"):
+        assert res.returncode == 0, res.stderr
+        assert "imported as stream" in res.stderr
+    else:
+        assert res.returncode == 2
+        assert "not imported:" in res.stderr
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_an_imported_recording_exports_back_the_same(name: str, tmp_path: Path) -> None:
+    from benchcast.replay.asciicast import export_asciicast
+    from benchcast.replay.importer import import_file
+
+    original = read_asciicast((FIXTURES / name).read_text(encoding="utf-8"))
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    stream = import_file(store, FIXTURES / name)
+    out = tmp_path / "back.cast"
+    with out.open("w") as f:
+        export_asciicast(store, stream.id, f)
+    back = read_asciicast(out.read_text())
+    assert back.output() == original.output()
+    a, b = _output_timeline(original), _output_timeline(back)
+    assert [text for _, text in a] == [text for _, text in b]
+    assert all(abs(x - y) <= 0.001 for (x, _), (y, _) in zip(a, b, strict=True))
+    markers = [(round(e.time, 3), e.data) for e in original.events if e.code == "m"]
+    assert [(round(e.time, 3), e.data) for e in back.events if e.code == "m"] == markers
+    assert (back.header.cols, back.header.rows) == (original.header.cols, original.header.rows)
+    # Seeking an import works like seeking a stream: keyframes exist and fold correctly.
+    kf = store.keyframe(stream.id)
+    assert kf is not None and kf.seq == stream.last_seq
+    full = StreamFold().apply_all(store.iter_events(stream.id))
+    assert StreamFold.restore(kf.state).terms["term:1"].text() == full.terms["term:1"].text()
+    store.close()
