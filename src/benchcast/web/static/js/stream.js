@@ -16,6 +16,7 @@
 import { Controls } from "./controls.js";
 import { StreamInfo } from "./info.js";
 import { bindKeys } from "./keys.js";
+import { Layout } from "./layout.js";
 import { Notices } from "./notices.js";
 import { Player } from "./player.js";
 import { TerminalDeck } from "./terminal.js";
@@ -28,6 +29,10 @@ function main() {
   const stage = root.querySelector("[data-stage]");
   if (!stream.live) stage.querySelector(".stage-empty").textContent = "No terminal open yet.";
   const deck = new TerminalDeck(stage);
+  const layout = new Layout(root);
+  layout.addEventListener("viewchange", (e) => {
+    if (e.detail === "terminal") requestAnimationFrame(() => deck.fit());
+  });
   const notices = new Notices(
     root.querySelector("[data-notices]"),
     root.querySelector("[data-off-air]"),
@@ -52,6 +57,7 @@ function main() {
       return deck.primary?.term ?? null;
     },
     player,
+    layout,
     ready,
     state: () => player.state(),
     screenText(source = null) {
