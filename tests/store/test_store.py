@@ -178,3 +178,19 @@ def test_any_pattern_of_resends_stores_each_pseq_once_in_order(
     texts = [int(e.data["text"]) for e in store.events(s.id, limit=10_000)]
     assert texts == sorted(set(texts))
     store.close()
+
+
+def test_a_stream_abandoned_by_a_dead_publisher_stops_counting_as_live(tmp_path: Path) -> None:
+    import time
+
+    from benchcast.store.database import ABANDONED_AFTER
+
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    channel, _ = store.create_channel("ada")
+    fresh = store.create_stream(channel, "fresh", [])
+    old = store.create_stream(channel, "old", [], started_at=time.time() - ABANDONED_AFTER - 60)
+    store.append(old.id, [out("last words", 1, t=10.0)])
+    assert [s.title for s in store.streams(live=True)] == ["fresh"]
+    assert [s.title for s in store.streams(live=False)] == ["old"]
+    assert store.stream(fresh.id).live and not store.stream(old.id).live  # type: ignore[union-attr]
+    store.close()

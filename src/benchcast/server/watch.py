@@ -3,7 +3,7 @@
     GET /ws/streams/{id}            join: the newest keyframe, then the events after it
     GET /ws/streams/{id}?since=N    resume: exactly the events after seq N, then live
 
-    ← {"type": "hello", "stream": {...}, "viewers": 3}
+    ← {"type": "hello", "stream": {...}, "viewers": 3, "now": 812.4}
     ← {"type": "keyframe", "seq": K, "t": T, "state": {...}}     (join only, if one exists)
     ← {"type": "events", "events": [{"seq": …, "t": …, "kind": …, "source": …, "data": …}]}
     ← {"type": "viewers", "count": 4}
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -65,6 +66,8 @@ async def viewer_endpoint(ws: WebSocket) -> None:
         "type": "hello",
         "stream": stream.summary(),
         "viewers": state.hub.viewer_count(sid) + 1,
+        # Stream time now: the live edge, even when the stream has been quiet for a while.
+        "now": max(stream.last_t, time.time() - stream.started_at) if stream.live else None,
     }
     await send(json.dumps(hello, separators=(",", ":")))
     if since_arg is None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, make_url
 
 from benchcast.events import Draft, Event
@@ -28,6 +28,8 @@ from benchcast.store import migrate, schema
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 KEY_PREFIX = "bck_"
+#: A stream not ended but silent this long (seconds) is treated as over: its publisher died.
+ABANDONED_AFTER = 6 * 3600.0
 
 
 class StoreError(Exception):
@@ -59,7 +61,14 @@ class Stream:
 
     @property
     def live(self) -> bool:
-        return self.ended_at is None
+        """Not ended, and heard from recently: a publisher that died without ending its
+        stream (and was never resumed) does not leave it "live" forever."""
+        return self.ended_at is None and time.time() - self.last_heard < ABANDONED_AFTER
+
+    @property
+    def last_heard(self) -> float:
+        """Wall-clock time of the stream's last event (its start if it has none)."""
+        return self.started_at + self.last_t
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -265,11 +274,14 @@ class Store:
         q = self._streams_query()
         if channel is not None:
             q = q.where(schema.channels.c.name == channel)
+        s = schema.streams
+        heard = s.c.started_at + s.c.last_t
+        cutoff = time.time() - ABANDONED_AFTER
         if live is True:
-            q = q.where(schema.streams.c.ended_at.is_(None))
+            q = q.where(s.c.ended_at.is_(None), heard >= cutoff)
         elif live is False:
-            q = q.where(schema.streams.c.ended_at.is_not(None))
-        q = q.order_by(schema.streams.c.started_at.desc()).limit(limit)
+            q = q.where(or_(s.c.ended_at.is_not(None), heard < cutoff))
+        q = q.order_by(s.c.started_at.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [self._stream_row(r) for r in conn.execute(q)]
 

@@ -349,7 +349,7 @@ export class Player extends EventTarget {
     // viewer who joins just after the end still sees it arrive.
     const { live: _live, ...summary } = msg.stream;
     Object.assign(this.stream, summary);
-    this.#noteHead(msg.stream.events ?? 0, msg.stream.duration ?? 0);
+    this.#noteHead(msg.stream.events ?? 0, Math.max(msg.stream.duration ?? 0, msg.now ?? 0));
     if (joined && this.mode === "live") {
       // A fresh join: what follows is a keyframe (if the stream has one) and the events
       // after it, so start from the empty stream.
