@@ -307,7 +307,12 @@ class PollClose(Payload):
 # ── code ──────────────────────────────────────────────────────────────────────────────────
 
 MAX_FILE_TEXT = 200 * 1024
-FILE_STATE = Literal["text", "binary", "large", "link", "unreadable", "ignored", "secret"]
+#: What the code panel can show of a file: ``text`` (UTF-8), ``encoding`` (text in another
+#: encoding, shown as Latin-1), or only that it is there: ``binary``, ``large`` (over the size
+#: cap), ``link`` (a symlink, never followed), ``unreadable``, ``ignored``, ``secret``.
+FILE_STATE = Literal[
+    "text", "binary", "large", "link", "unreadable", "ignored", "secret", "encoding"
+]
 
 
 class TreeEntry(Payload):
@@ -317,10 +322,15 @@ class TreeEntry(Payload):
 
 
 class FileTree(Payload):
-    """The watched folder's files (paths relative to it): sent first, contents follow lazily."""
+    """The watched folder's files (paths relative to it): sent first, contents follow lazily.
+
+    With ``update`` the entries are changes to the tree (each replaces the entry of its path),
+    not the whole of it: a big tree goes out in parts, and a file that appears or becomes
+    binary is told without listing every other file again."""
 
     entries: list[TreeEntry] = Field(max_length=20_000)
     truncated: bool = False
+    update: bool = False
 
 
 class FileSnapshot(Payload):

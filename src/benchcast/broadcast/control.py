@@ -4,7 +4,8 @@ beside it) reach the running publisher.
 Each publisher listens on a Unix socket in its data folder, readable only by the streamer,
 and tells the streamed shell where through ``BENCHCAST_CONTROL``. A request is one line of
 JSON (``{"command": "pause"}``); the answer is one line of JSON (``{"ok": true, …}``).
-Editors may send ``{"focus": path, "line": n}`` the same way.
+Editors may send ``{"focus": path, "line": n}`` the same way; the SDK sends its events
+(``{"command": "events", …}``) and the images they refer to (``{"command": "blob", …}``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
-MAX_REQUEST = 64 * 1024
+#: Room for one blob (events.MAX_BLOB_BYTES) in base64, with its JSON around it.
+MAX_REQUEST = 48 * 1024 * 1024
 
 
 class ControlServer:
@@ -59,13 +61,17 @@ class ControlServer:
             with conn:
                 conn.settimeout(5)
                 try:
-                    data = b""
-                    while b"\n" not in data and len(data) < MAX_REQUEST:
-                        chunk = conn.recv(4096)
+                    chunks: list[bytes] = []
+                    size = 0
+                    while size < MAX_REQUEST:
+                        chunk = conn.recv(1 << 20)
                         if not chunk:
                             break
-                        data += chunk
-                    request = json.loads(data.decode() or "{}")
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if b"\n" in chunk:
+                            break
+                    request = json.loads(b"".join(chunks).decode() or "{}")
                     if not isinstance(request, dict):
                         raise ValueError("a request is a JSON object")
                     reply = self.handler(request)

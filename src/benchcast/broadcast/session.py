@@ -20,14 +20,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchcast.broadcast.blobs import MAX_HELD_SECONDS, BlobError, BlobStash, decode_request
 from benchcast.broadcast.control import ControlServer
 from benchcast.broadcast.delay import Delay
 from benchcast.broadcast.intake import Intake, Raw
 from benchcast.broadcast.redact import Redactor, Scanned, air_event, withheld_event
+from benchcast.broadcast.sources.folder import Folder
 from benchcast.broadcast.sources.terminal import PtySession, child_env, default_command
 from benchcast.broadcast.spool import Spool, spool_path
 from benchcast.broadcast.uplink import Uplink
-from benchcast.events import EventError, validate_payload
+from benchcast.events import EventError, blob_refs, validate_payload
 
 log = logging.getLogger("benchcast.session")
 
@@ -98,7 +100,9 @@ class Broadcast:
         watch: Sequence[Path] = (),
         secrets: Sequence[str] = (),
         on_message: Callable[[str], None] = say,
+        code: Path | None = None,
     ) -> None:
+        """``code``: the folder to stream on the code panel (its files and git), if any."""
         path = spool_path(data_dir, server, key)
         if not resume and path.exists():
             old = Spool(path)
@@ -123,8 +127,17 @@ class Broadcast:
             folders=list(watch) or [Path.cwd()], extra=secrets, on_redacted=self._notice
         )
         self.delay = Delay(delay)
+        # Blobs wait beside their events; they must outlive the delay those events wait out.
+        self.blobs = BlobStash(max_age=self.delay.seconds + MAX_HELD_SECONDS)
+        self.folder = Folder(code, self.intake, self.now) if code is not None else None
         self.uplink = Uplink(
-            server, key, self.spool, title=title, tags=list(tags), on_message=on_message
+            server,
+            key,
+            self.spool,
+            title=title,
+            tags=list(tags),
+            on_message=on_message,
+            on_request=self._server_request,
         )
         self.title = title
         self.tags = list(tags)
@@ -161,6 +174,8 @@ class Broadcast:
     def close(self, drain: float = 10.0) -> int:
         """Stop; wait up to ``drain`` seconds for the server to acknowledge everything.
         Returns how many events are left undelivered in the spool."""
+        if self.folder is not None:
+            self.folder.close()
         self.intake.close()
         self._pump.join(max(5.0, self.delay.seconds + 5.0))
         if self.control is not None:
@@ -196,6 +211,10 @@ class Broadcast:
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         """A control-socket request (see broadcast/control.py)."""
         command = request.get("command")
+        if command is None and "focus" in request:  # an editor's cursor (docs/protocol.md)
+            if self.folder is None:
+                return {"ok": False, "error": "this stream shows no folder (--watch DIR)"}
+            return self.folder.focus(request)
         if command == "pause":
             self.pause()
         elif command == "resume":
@@ -213,6 +232,8 @@ class Broadcast:
             }
         elif command == "events":
             return self._local_events(request.get("events"))
+        elif command == "blob":
+            return self._local_blob(request)
         else:
             return {"ok": False, "error": f"unknown command {command!r}"}
         return {"ok": True}
@@ -239,6 +260,28 @@ class Broadcast:
             self.intake.put(self.now(), kind, source, data)
             accepted += 1
         return {"ok": not errors, "accepted": accepted, "errors": errors[:10]}
+
+    def _server_request(self, msg: dict[str, Any]) -> None:
+        """A request from the server (on the uplink's thread): ``want`` a file's contents."""
+        if msg.get("type") == "want" and self.folder is not None:
+            self.folder.want(str(msg.get("path", "")))
+
+    def _local_blob(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Bytes a local producer's next event refers to (an image): held here, in memory,
+        and spooled only with that event (broadcast/blobs.py)."""
+        try:
+            blob = decode_request(request)
+        except BlobError as err:
+            return {"ok": False, "error": str(err)}
+        self.blobs.put(blob)
+        return {"ok": True, "hash": blob.digest}
+
+    def _spool_blobs(self, ready: list[Scanned]) -> None:
+        for ev in ready:
+            for digest in blob_refs(ev.kind, ev.data):
+                blob = self.blobs.take(digest)
+                if blob is not None:
+                    self.spool.put_blob(blob.digest, blob.mime, blob.data)
 
     def _notice(self, counts: Counter[str]) -> None:
         now = time.monotonic()
@@ -274,6 +317,7 @@ class Broadcast:
                 self.delay.push(out)
             ready = self.delay.due(everything=closed)
             if ready:
+                self._spool_blobs(ready)
                 self.spool.append(ready)
                 self.uplink.notify()
             if closed:
@@ -306,6 +350,8 @@ class Broadcast:
             command = "resume" if self.air == "paused" else "pause"
         if command in ("pause", "panic") and self.air == "on":
             self.air = "paused"
+            if self.folder is not None:
+                self.folder.pause()
             if command == "panic":
                 self.delay.panic()
                 # Straight to the spool: off air must not wait behind the delay.
@@ -317,6 +363,8 @@ class Broadcast:
             return [air_event(raw.t, "paused")]
         if command == "resume" and self.air == "paused":
             self.air = "on"
+            if self.folder is not None:
+                self.folder.resume()
             self.on_message("back on air")
             # The screen goes out as it is now, not as a backlog of what happened off air.
             return [
@@ -366,6 +414,9 @@ class Broadcast:
             source,
             {"cols": session.size.cols, "rows": session.size.rows, "title": " ".join(argv)[:200]},
         )
+        if self.folder is not None:
+            # After the terminal opened: its first output never waits behind the tree.
+            self.folder.start()
         status = session.run()
         self.intake.put(self.now(), "term.close", source, {"status": status})
         self.intake.put(self.now(), "stream.end", "stream", {"reason": "finished"})

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     source TEXT NOT NULL,
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL);
 """
 
 
@@ -137,6 +138,32 @@ class Spool:
     def unacked(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+    # ── blobs: bytes that spooled events refer to by hash (broadcast/blobs.py) ───────────
+
+    def put_blob(self, digest: str, mime: str, data: bytes) -> None:
+        """Keep a blob until the server has it; spool it before the events that refer to it,
+        since the uplink sends every blob it holds before the events it reads after it."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO blobs (hash, mime, data) VALUES (?, ?, ?)",
+                (digest, mime, data),
+            )
+
+    def pending_blobs(self) -> list[tuple[str, str]]:
+        """(hash, mime) of every blob the server has not acknowledged, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT hash, mime FROM blobs ORDER BY rowid").fetchall()
+        return [(str(h), str(m)) for h, m in rows]
+
+    def blob_data(self, digest: str) -> bytes | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def ack_blob(self, digest: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM blobs WHERE hash = ?", (digest,))
 
     @property
     def last_pseq(self) -> int:

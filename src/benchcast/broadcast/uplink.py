@@ -15,6 +15,7 @@ every publisher at once.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import enum
 import json
@@ -36,6 +37,8 @@ BATCH = 500
 MAX_IN_FLIGHT = 5000
 BACKOFF_MIN = 0.25
 BACKOFF_MAX = 15.0
+#: Bytes of a blob per message (base64 makes it a third bigger; messages stay under 4 MiB).
+BLOB_CHUNK = 1024 * 1024
 
 
 class UplinkState(enum.Enum):
@@ -90,13 +93,17 @@ class Uplink:
         title: str = "",
         tags: list[str] | None = None,
         on_message: Callable[[str], None] = lambda _m: None,
+        on_request: Callable[[dict[str, Any]], None] = lambda _m: None,
     ) -> None:
+        """``on_request`` gets what the server asks of the publisher (``want``), on this
+        uplink's thread; it must not block."""
         self.server = server
         self.key = key
         self.spool = spool
         self.title = title
         self.tags = tags or []
         self.on_message = on_message
+        self.on_request = on_request
         self.state = UplinkState.CONNECTING
         self.info = UplinkInfo(stream_id=spool.stream_id)
         self.welcomed = threading.Event()
@@ -212,9 +219,13 @@ class Uplink:
 
     async def _send_loop(self, ws: ClientConnection, sent: int) -> None:
         assert self._wake is not None
+        blobs_sent: set[str] = set()
         while True:
             if sent - self.info.acked < MAX_IN_FLIGHT:
                 batch = self.spool.pending(after=sent, limit=BATCH)
+                # Blobs go before the events that refer to them. The spool gets a blob before
+                # its event, so blobs read after the batch include every one the batch needs.
+                await self._send_blobs(ws, blobs_sent)
                 if batch:
                     await ws.send(
                         '{"type":"events","events":[' + ",".join(s.wire() for s in batch) + "]}"
@@ -228,6 +239,28 @@ class Uplink:
                 await asyncio.wait_for(self._wake.wait(), 0.5)
             self._wake.clear()
 
+    async def _send_blobs(self, ws: ClientConnection, done: set[str]) -> None:
+        """Send the spool's blobs this connection has not sent, in chunks (docs/protocol.md)."""
+        for digest, mime in self.spool.pending_blobs():
+            data = self.spool.blob_data(digest) if digest not in done else None
+            if data is None:
+                continue
+            for offset in range(0, max(len(data), 1), BLOB_CHUNK):
+                chunk = base64.b64encode(data[offset : offset + BLOB_CHUNK]).decode()
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "blob",
+                            "hash": digest,
+                            "mime": mime,
+                            "size": len(data),
+                            "offset": offset,
+                            "data": chunk,
+                        }
+                    )
+                )
+            done.add(digest)
+
     async def _receive_loop(self, ws: ClientConnection) -> None:
         async for raw in ws:
             msg: dict[str, Any] = json.loads(raw)
@@ -236,8 +269,16 @@ class Uplink:
                 self.info.acked = int(msg["pseq"])
                 self.spool.ack(self.info.acked)
                 self.notify()
+            elif kind == "blob.ack":
+                self.spool.ack_blob(str(msg.get("hash")))
+            elif kind == "blob.reject":
+                # Resending it would be refused again; the events that refer to it still go.
+                self.spool.ack_blob(str(msg.get("hash")))
+                self.on_message(f"server refused blob {msg.get('hash')}: {msg.get('message')}")
             elif kind == "reject":
                 self.on_message(f"server refused event {msg.get('pseq')}: {msg.get('message')}")
+            elif kind == "want":
+                self.on_request(msg)
             elif kind == "error":
                 if msg.get("code") in ("auth", "replaced", "stream", "hello"):
                     raise Refused(msg.get("message", "refused"))
