@@ -101,11 +101,19 @@ class BrowserServer:
         return name, res.stdout.strip().splitlines()[-1]
 
     def publish(
-        self, script: str, *, title: str = "test stream", tags: tuple[str, ...] = ()
+        self,
+        script: str,
+        *,
+        title: str = "test stream",
+        tags: tuple[str, ...] = (),
+        watch: Path | None = None,
     ) -> Stream:
-        """Stream ``bash -c script`` on a fresh channel; return once the server has it."""
+        """Stream ``bash -c script`` on a fresh channel; return once the server has it.
+        With ``watch``, that folder is on the code panel (and the script runs in it)."""
         name, key = self.channel()
         tag_args = [arg for tag in tags for arg in ("--tag", tag)]
+        if watch is not None:
+            tag_args += ["--watch", str(watch)]
         proc = subprocess.Popen(
             [
                 *BENCHCAST,
@@ -128,6 +136,7 @@ class BrowserServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=_clean_env(),
+            cwd=watch,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -180,8 +189,10 @@ def bserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserServer]
     srv.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API keeps an event loop running in this
+    # thread while it is open, and tests elsewhere that call asyncio.run() must not see it.
     with playwright_sync.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b

@@ -36,7 +36,8 @@ def _value(value: Any, counts: Counter[str]) -> Any:
     if isinstance(value, list):
         return [_value(v, counts) for v in value]
     if isinstance(value, dict):
-        return {k: _value(v, counts) for k, v in value.items()}
+        # Keys too: metric names and config keys are written by the streamer's code.
+        return {_value(k, counts): _value(v, counts) for k, v in value.items()}
     return value
 
 
