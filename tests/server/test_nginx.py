@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.helpers import publish, publisher
+from tests.helpers import publish, publisher, wait_for
 from tests.server.cluster import Watcher, cluster, out, wait_all
 from tests.services import free_port, shared_redis_url
 
@@ -95,8 +95,10 @@ def test_the_documented_nginx_config_balances_websockets_and_survives_a_shutdown
     try:
         for w in watchers:
             assert w.connected.wait(10)
-        counts = [httpx.get(s.url + "/-/health").json()["viewers"] for s in (a, b)]
-        assert sum(counts) == 4 and min(counts) >= 1
+        # A viewer is counted once its delivery starts, a moment after its hello.
+        counts = wait_for(lambda: (c := [httpx.get(s.url + "/-/health").json()["viewers"]
+                                         for s in (a, b)]) and sum(c) == 4 and c)
+        assert min(counts) >= 1
         publish(ws, [out(i, f"{i} ") for i in range(1, 21)])
         wait_all(watchers, 20)
         # Whichever process the publisher is on shuts down; everyone carries on via nginx.
