@@ -32,7 +32,8 @@ from benchcast.store.async_store import AsyncStore
 
 log = logging.getLogger("benchcast.hub")
 
-FRAME_INTERVAL = 0.05
+FRAMES_PER_S = 20.0
+FRAME_BURST = 3.0
 CATCHUP_PAGE = 500
 #: How often heads are compared with the store; a lost bus message costs at most ~2 of these.
 RECONCILE_INTERVAL = 1.0
@@ -188,6 +189,7 @@ class StreamChannel:
     pending_first: int = 0
     pending_at: float | None = None  # commit time of the oldest pending event, when known
     last_flush: float = 0.0
+    tokens: float = 3.0
     flush_handle: asyncio.TimerHandle | None = None
     announced_viewers: int = -1
     filling: asyncio.Task[None] | None = None
@@ -219,10 +221,16 @@ class StreamChannel:
         self.pending.extend(wire)
         self.head = last
         if self.flush_handle is None:
-            delay = self.last_flush + FRAME_INTERVAL - time.monotonic()
-            if delay <= 0:
+            # A token bucket, not a fixed 50 ms grid: a steady 20 events/s stream goes out as
+            # each event arrives, and only bursts are gathered (at most FRAME_BURST frames at
+            # once, then FRAMES_PER_S).
+            now = time.monotonic()
+            self.tokens = min(FRAME_BURST, self.tokens + (now - self.last_flush) * FRAMES_PER_S)
+            self.last_flush = now
+            if self.tokens >= 1:
                 self.flush()
             else:
+                delay = (1 - self.tokens) / FRAMES_PER_S
                 self.flush_handle = asyncio.get_running_loop().call_later(delay, self.flush)
 
     def fill(self, upto: int) -> None:
@@ -268,7 +276,9 @@ class StreamChannel:
         if self.pending_at is not None and self.hub.observe_lag is not None:
             self.hub.observe_lag(max(0.0, time.time() - self.pending_at))
         self.pending = []
-        self.last_flush = time.monotonic()
+        now = time.monotonic()
+        self.tokens = min(FRAME_BURST, self.tokens + (now - self.last_flush) * FRAMES_PER_S) - 1
+        self.last_flush = now
         for v in self.viewers:
             v.offer(frame)
         self.hub.frames_out += len(self.viewers)

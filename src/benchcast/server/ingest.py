@@ -21,6 +21,7 @@ process or the bus brings the news, at its next append otherwise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -185,45 +186,121 @@ def _check_batch(batch: list[Any]) -> tuple[list[Draft], list[tuple[int, str]]]:
     return drafts, refused
 
 
+#: Messages read ahead of the store. Full: reading stops, and TCP slows the publisher down.
+READ_AHEAD = 64
+
+
 async def _ingest_loop(state: ServerState, ws: WebSocket, sid: str, holder: str) -> None:
+    """Read and store concurrently: while one append is in flight the next messages are read
+    and checked, and every batch waiting when the store is free goes in one transaction. A
+    publisher is never held to one round trip to the store per message, so a busy server
+    falls behind by a batch, not by a growing backlog."""
+    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(READ_AHEAD)
+    reader = asyncio.ensure_future(_read_messages(ws, queue))
+    try:
+        await _store_messages(state, ws, sid, holder, queue, reader)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
+
+
+def _checked(raw: str) -> dict[str, Any]:
+    """Parse one publisher message and check its shape (cheap; validation comes later)."""
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        raise ProtocolError("message is not JSON") from None
+    if not isinstance(msg, dict):
+        raise ProtocolError("message must be a JSON object")
+    if msg.get("type") in ("ping", "blob"):
+        return msg
+    if msg.get("type") != "events" or not isinstance(msg.get("events"), list):
+        raise ProtocolError('expected {"type": "events", "events": [...]}')
+    batch = msg["events"]
+    if len(batch) > MAX_BATCH:
+        raise ProtocolError(f"at most {MAX_BATCH} events per message")
+    top = 0
+    for obj in batch:
+        pseq = obj.get("pseq") if isinstance(obj, dict) else None
+        if not isinstance(pseq, int) or isinstance(pseq, bool) or pseq < 1:
+            raise ProtocolError("every published event needs an integer pseq ≥ 1")
+        if pseq <= top:
+            raise ProtocolError("pseq must increase within a message")
+        top = pseq
+    return msg
+
+
+async def _read_messages(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+    try:
+        while True:
+            await queue.put(_checked(await ws.receive_text()))
+    except asyncio.CancelledError:
+        raise
+    except BaseException:
+        # Tell the storing side (after what is queued) that reading ended, then say why.
+        await queue.put(None)
+        raise
+
+
+async def _store_messages(
+    state: ServerState,
+    ws: WebSocket,
+    sid: str,
+    holder: str,
+    queue: asyncio.Queue[dict[str, Any] | None],
+    reader: asyncio.Future[None],
+) -> None:
     while True:
-        raw = await ws.receive_text()
-        try:
-            msg = json.loads(raw)
-        except ValueError:
-            raise ProtocolError("message is not JSON") from None
-        if not isinstance(msg, dict):
-            raise ProtocolError("message must be a JSON object")
-        if msg.get("type") == "ping":
+        msg = await queue.get()
+        if msg is None:
+            await reader  # re-raises what stopped reading: a disconnect, a protocol error
+            return
+        if msg["type"] == "ping":
             await _send(ws, {"type": "pong"})
             continue
-        if msg.get("type") == "blob":
+        if msg["type"] == "blob":
             await blobs.receive(state, ws, msg)
             continue
-        if msg.get("type") != "events" or not isinstance(msg.get("events"), list):
-            raise ProtocolError('expected {"type": "events", "events": [...]}')
-        batch = msg["events"]
-        if len(batch) > MAX_BATCH:
-            raise ProtocolError(f"at most {MAX_BATCH} events per message")
-        top = 0
-        for obj in batch:
-            pseq = obj.get("pseq") if isinstance(obj, dict) else None
-            if not isinstance(pseq, int) or isinstance(pseq, bool) or pseq < 1:
-                raise ProtocolError("every published event needs an integer pseq ≥ 1")
-            if pseq <= top:
-                raise ProtocolError("pseq must increase within a message")
-            top = pseq
-        # Validating and re-scanning a batch costs milliseconds per 64 KB of output: done on
-        # a worker thread so fan-out to viewers never waits behind it.
-        drafts, refused = await asyncio.to_thread(_check_batch, batch)
-        for pseq, message in refused:
-            state.rejected += 1
-            await _send(ws, {"type": "reject", "pseq": pseq, "message": message})
-        if drafts:
-            started = time.perf_counter()
-            events = await state.store.append(sid, drafts, holder)
-            state.metrics.append_seconds.observe(time.perf_counter() - started)
-            if events:
-                state.publish(sid, events)
-        if top:
-            await _send(ws, {"type": "ack", "pseq": top})
+        batch = list(msg["events"])
+        # Whatever else is already waiting joins this transaction, up to the first message
+        # that is not events (blobs and pings keep their place in the order).
+        after: dict[str, Any] | None = None
+        ended = False
+        while not queue.empty() and len(batch) < 10 * MAX_BATCH:
+            nxt = queue.get_nowait()
+            if nxt is None:
+                ended = True
+                break
+            if nxt["type"] != "events":
+                after = nxt
+                break
+            batch.extend(nxt["events"])
+        await _store_batch(state, ws, sid, holder, batch)
+        if after is not None and after["type"] == "ping":
+            await _send(ws, {"type": "pong"})
+        elif after is not None:
+            await blobs.receive(state, ws, after)
+        if ended:
+            await reader
+            return
+
+
+async def _store_batch(
+    state: ServerState, ws: WebSocket, sid: str, holder: str, batch: list[Any]
+) -> None:
+    top = batch[-1]["pseq"] if batch else 0
+    # Validating and re-scanning a batch costs milliseconds per 64 KB of output: done on
+    # a worker thread so fan-out to viewers never waits behind it.
+    drafts, refused = await asyncio.to_thread(_check_batch, batch)
+    for pseq, message in refused:
+        state.rejected += 1
+        await _send(ws, {"type": "reject", "pseq": pseq, "message": message})
+    if drafts:
+        started = time.perf_counter()
+        events = await state.store.append(sid, drafts, holder)
+        state.metrics.append_seconds.observe(time.perf_counter() - started)
+        if events:
+            state.publish(sid, events)
+    if top:
+        await _send(ws, {"type": "ack", "pseq": top})
