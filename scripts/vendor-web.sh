@@ -33,3 +33,15 @@ copy() { # copy PACKAGE_DIR DEST FILE... : each FILE (relative to the package) i
 }
 
 copy @xterm/xterm xterm lib/xterm.mjs css/xterm.css LICENSE
+# highlight.js: the core and only the grammars the code panel loads (web/static/js/syntax.js).
+hljs_languages=(bash c cpp css diff dockerfile go ini javascript json julia makefile markdown
+  plaintext python r rust shell sql typescript xml yaml)
+grammars=()
+for lang in "${hljs_languages[@]}"; do grammars+=("es/languages/$lang.min.js"); done
+copy @highlightjs/cdn-assets highlight es/core.min.js styles/github-dark.min.css LICENSE "${grammars[@]}"
+for lang in "${hljs_languages[@]}"; do
+  mv "$vendor/highlight/$lang.min.js" "$vendor/highlight/lang-$lang.min.js"
+done
+copy marked marked lib/marked.esm.js LICENSE
+copy dompurify dompurify dist/purify.es.mjs LICENSE
+copy uplot uplot dist/uPlot.esm.js dist/uPlot.min.css LICENSE

@@ -17,8 +17,22 @@ from tests.conftest import BENCHCAST, ServerProcess, run_cli
 from tests.helpers import publish, publisher
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = [["serve"], ["channel"], ["channel", "create"], ["stream"], ["live"], ["demo"],
-            ["streams"], ["export"], ["db"], ["db", "upgrade"]]
+COMMANDS = [
+    ["serve"],
+    ["channel"],
+    ["channel", "create"],
+    ["stream"],
+    ["live"],
+    ["demo"],
+    ["streams"],
+    ["export"],
+    ["db"],
+    ["db", "upgrade"],
+    ["user"],
+    ["user", "add"],
+    ["user", "grant"],
+    ["inbox"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -45,7 +59,8 @@ def test_every_option_of_every_command_has_help_text() -> None:
 
 
 def test_settings_precedence_is_flag_then_env_then_config_then_default(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text('port = 9001\nhost = "0.0.0.0"\n')
     monkeypatch.setenv("BENCHCAST_CONFIG", str(config))
@@ -63,8 +78,12 @@ def test_settings_precedence_is_flag_then_env_then_config_then_default(
 
 
 def test_serve_binds_loopback_by_default_and_port_0_picks_a_free_port(tmp_path: Path) -> None:
-    proc = subprocess.Popen([*BENCHCAST, "serve", "--port", "0", "--data", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*BENCHCAST, "serve", "--port", "0", "--data", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
@@ -74,13 +93,22 @@ def test_serve_binds_loopback_by_default_and_port_0_picks_a_free_port(tmp_path: 
         proc.communicate(timeout=15)
 
 
-def test_channel_create_prints_the_key_last_and_streams_lists_json(
-        server: ServerProcess) -> None:
+def test_channel_create_prints_the_key_last_and_streams_lists_json(server: ServerProcess) -> None:
     key = server.create_channel("ada")
     assert key.startswith("bck_")
     ws, welcome = publisher(server.url, key, title="listed")
-    publish(ws, [{"pseq": 1, "t": 0.0, "kind": "term.output", "source": "term:1",
-                  "data": {"text": "hi\r\n"}}])
+    publish(
+        ws,
+        [
+            {
+                "pseq": 1,
+                "t": 0.0,
+                "kind": "term.output",
+                "source": "term:1",
+                "data": {"text": "hi\r\n"},
+            }
+        ],
+    )
     ws.close()
     res = run_cli("streams", "--json", "--data", str(server.data))
     assert res.returncode == 0, res.stderr
@@ -93,34 +121,77 @@ def test_channel_create_prints_the_key_last_and_streams_lists_json(
 def test_export_jsonl_writes_one_envelope_per_line(server: ServerProcess, tmp_path: Path) -> None:
     key = server.create_channel("ada")
     ws, welcome = publisher(server.url, key)
-    publish(ws, [{"pseq": i, "t": i / 10, "kind": "term.output", "source": "term:1",
-                  "data": {"text": f"line {i}\r\n"}} for i in range(1, 6)])
+    publish(
+        ws,
+        [
+            {
+                "pseq": i,
+                "t": i / 10,
+                "kind": "term.output",
+                "source": "term:1",
+                "data": {"text": f"line {i}\r\n"},
+            }
+            for i in range(1, 6)
+        ],
+    )
     ws.close()
     target = tmp_path / "out.jsonl"
-    res = run_cli("export", welcome["stream"], "--format", "jsonl", "-o", str(target),
-                  "--data", str(server.data))
+    res = run_cli(
+        "export",
+        welcome["stream"],
+        "--format",
+        "jsonl",
+        "-o",
+        str(target),
+        "--data",
+        str(server.data),
+    )
     assert res.returncode == 0, res.stderr
     lines = [json.loads(line) for line in target.read_text().splitlines()]
     assert [e["seq"] for e in lines] == [1, 2, 3, 4, 5]
     assert set(lines[0]) == {"seq", "t", "kind", "source", "data"}
-    assert run_cli("export", "nope", "--format", "jsonl", "--data",
-                   str(server.data)).returncode == 2
+    assert (
+        run_cli("export", "nope", "--format", "jsonl", "--data", str(server.data)).returncode == 2
+    )
 
 
 def test_stream_without_a_server_says_what_it_needs(env_clean: dict[str, str]) -> None:
-    res = subprocess.run([*BENCHCAST, "stream", "--", "true"], capture_output=True, text=True,
-                         env=env_clean, timeout=30, stdin=subprocess.DEVNULL)
+    res = subprocess.run(
+        [*BENCHCAST, "stream", "--", "true"],
+        capture_output=True,
+        text=True,
+        env=env_clean,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
     assert res.returncode == 2
     assert res.stderr.startswith("benchcast: stream needs --server URL and --key KEY")
 
 
 def test_stream_with_a_wrong_key_fails_before_running_the_command(
-        server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]) -> None:
+    server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     marker = tmp_path / "ran"
-    res = subprocess.run([*BENCHCAST, "stream", "--server", server.url, "--key", "bck_wrong",
-                          "--data", str(tmp_path / "p"), "--", "touch", str(marker)],
-                         capture_output=True, text=True, env=env_clean, timeout=30,
-                         stdin=subprocess.DEVNULL)
+    res = subprocess.run(
+        [
+            *BENCHCAST,
+            "stream",
+            "--server",
+            server.url,
+            "--key",
+            "bck_wrong",
+            "--data",
+            str(tmp_path / "p"),
+            "--",
+            "touch",
+            str(marker),
+        ],
+        capture_output=True,
+        text=True,
+        env=env_clean,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
     assert res.returncode != 0
     assert "stream key not accepted" in res.stderr
     assert not marker.exists()
@@ -129,14 +200,16 @@ def test_stream_with_a_wrong_key_fails_before_running_the_command(
 def test_ci_runs_the_readme_test_command_exactly() -> None:
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
-    commands = re.findall(r"```sh\n\s*(.+?)\n\s*```", readme.split("## Quick start")[1]
-                          .split("##")[0], re.S)
+    commands = re.findall(
+        r"```sh\n\s*(.+?)\n\s*```", readme.split("## Quick start")[1].split("##")[0], re.S
+    )
     assert len(commands) == 2
     assert commands[1].strip() in ci.splitlines()
     assert "benchcast demo" in commands[0]
 
 
 def test_python_m_benchcast_is_the_cli() -> None:
-    res = subprocess.run([sys.executable, "-m", "benchcast", "--help"], capture_output=True,
-                         text=True, timeout=30)
+    res = subprocess.run(
+        [sys.executable, "-m", "benchcast", "--help"], capture_output=True, text=True, timeout=30
+    )
     assert res.returncode == 0 and "benchcast" in res.stdout

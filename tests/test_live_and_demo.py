@@ -16,10 +16,15 @@ from tests.helpers import archive, terminal_text, wait_for
 
 
 def test_live_starts_a_local_server_streams_the_shell_and_archives_it(
-        tmp_path: Path, env_clean: dict[str, str]) -> None:
+    tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     env = dict(env_clean, SHELL="/bin/bash", PS1="$ ", BENCHCAST_CONFIG=str(tmp_path / "none"))
-    term = Terminal([*BENCHCAST, "live", "--title", "live test", "--data", str(tmp_path),
-                     "--port", "0"], env, cols=90, rows=25)
+    term = Terminal(
+        [*BENCHCAST, "live", "--title", "live test", "--data", str(tmp_path), "--port", "0"],
+        env,
+        cols=90,
+        rows=25,
+    )
     term.read_until(b"exit the shell to end the stream")
     shown = len(term.screen)
     wait_for(lambda: term.poll() > shown)  # the shell has drawn its prompt
@@ -39,8 +44,12 @@ def test_live_starts_a_local_server_streams_the_shell_and_archives_it(
 
 
 def test_demo_serves_a_real_session_that_trains_and_prints_its_loss(tmp_path: Path) -> None:
-    proc = subprocess.Popen([*BENCHCAST, "demo", "--port", "0", "--data", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*BENCHCAST, "demo", "--port", "0", "--data", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         home = proc.stdout.readline().strip()
@@ -48,8 +57,10 @@ def test_demo_serves_a_real_session_that_trains_and_prints_its_loss(tmp_path: Pa
         live = wait_for(lambda: httpx.get(home + "api/streams?live=1").json()["streams"])
         sid = live[0]["id"]
         assert sid in httpx.get(home).text  # the home page lists it under "live now"
-        text = wait_for(lambda: (t := terminal_text(archive(home.rstrip("/"), sid)))
-                        and "epoch 12" in t and t, timeout=60)
+        text = wait_for(
+            lambda: (t := terminal_text(archive(home.rstrip("/"), sid))) and "epoch 12" in t and t,
+            timeout=60,
+        )
         assert "training on 400 points" in text
         assert re.search(r"epoch  1  loss 0\.\d{4}", text)
     finally:

@@ -127,14 +127,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             return 2
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
         try:
-            if args.format == "jsonl":
-                from benchcast.replay.jsonl import export_jsonl
+            from benchcast.cli_archive import export_stream
 
-                n = export_jsonl(store, stream.id, out)
-            else:
-                from benchcast.replay.asciicast import export_asciicast
-
-                n = export_asciicast(store, stream.id, out)
+            n = export_stream(store, stream.id, args.format, out)
         finally:
             if out is not sys.stdout:
                 out.close()
@@ -177,8 +172,31 @@ def _stream_opts(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="folder whose .env files hold secrets to hide (default: the current folder)",
+        help="folder to show on the code panel (its files, live, and git), leaving out what "
+        "git ignores, .benchcastignore and secret files; its .env files hold secrets to hide "
+        "(stream: none shown unless given; live: the current folder)",
     )
+    p.add_argument(
+        "--no-files",
+        action="store_true",
+        help="show no folder on the code panel (--watch folders still give secrets to hide)",
+    )
+
+
+def _code_folder(args: argparse.Namespace, default: Path | None) -> Path | None:
+    """The folder the code panel shows: the first --watch, else ``default``."""
+    if args.no_files:
+        return None
+    if not args.watch and default is not None:
+        home = default.resolve()
+        if home in (Path.home().resolve(), Path(home.anchor)):
+            # A whole home folder is not a project: its file names are nobody's business.
+            _err(f"not showing {default} on the code panel (a home folder); use --watch DIR")
+            return None
+    folder = Path(args.watch[0]) if args.watch else default
+    if folder is not None and not folder.is_dir():
+        raise SystemExit(f"benchcast: --watch {folder}: not a folder")
+    return folder
 
 
 def _extra_secrets(files: list[str]) -> list[str]:
@@ -336,6 +354,7 @@ def cmd_stream(args: argparse.Namespace) -> int:
         delay=args.delay,
         watch=[Path(d) for d in args.watch],
         secrets=_extra_secrets(args.secrets_file),
+        code=_code_folder(args, None),
     )
     bc.start()
     if bc.uplink.info.url:
@@ -368,6 +387,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         delay=args.delay,
         watch=[Path(d) for d in args.watch],
         secrets=_extra_secrets(args.secrets_file),
+        code=_code_folder(args, Path.cwd()),
     )
 
 
@@ -375,6 +395,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from benchcast.demo import run_demo
 
     return run_demo(port=args.port, host=args.host, data=args.data, rounds=args.rounds)
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from benchcast.server.audience.accounts import AccountError, add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            _err("the passwords differ")
+            return 2
+    store = _store(args)
+    try:
+        user = add_user(store, args.name, password, args.role)
+    except AccountError as err:
+        _err(str(err))
+        return 2
+    finally:
+        store.close()
+    _err(f"created account {user.name!r} (u:{user.id}, {user.role}); log in at /login")
+    return 0
+
+
+def cmd_user_grant(args: argparse.Namespace) -> int:
+    from benchcast.server.audience.accounts import AccountError, grant
+
+    store = _store(args)
+    try:
+        grant(store, args.name, args.channel, None if args.role == "none" else args.role)
+    except AccountError as err:
+        _err(str(err))
+        return 2
+    finally:
+        store.close()
+    what = "no longer streamer or moderator of" if args.role == "none" else f"{args.role} of"
+    _err(f"{args.name} is {what} channel {args.channel!r}")
+    return 0
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    from benchcast.inbox import NOTICES, InboxError, run
+
+    server = settings.resolve("server", args.server)
+    key = settings.resolve("key", args.key)
+    notice = str(settings.resolve("notify", args.notify))
+    if not server or not key:
+        _err("inbox needs --server URL and --key KEY (or BENCHCAST_SERVER and BENCHCAST_KEY)")
+        return 2
+    if notice not in NOTICES:
+        _err(f"--notify is one of {', '.join(NOTICES)}, not {notice!r}")
+        return 2
+    try:
+        return run(server, key, once=args.once, notice=notice, interval=args.interval)
+    except InboxError as err:
+        _err(str(err))
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -600,20 +679,81 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export",
         help="export a stream",
-        description="Export a stream as an asciicast v2 recording or as JSONL "
-        "events (one envelope per line).",
+        description="Export a stream as an asciicast v2 or v3 recording (chapters as "
+        "markers), as JSONL events (one envelope per line), or as a self-contained HTML page "
+        "that replays it from file://.",
     )
     p.add_argument("stream_id", metavar="STREAM_ID", help="the stream's id (see `streams`)")
+    from benchcast.cli_archive import EXPORT_FORMATS, add_commands
+
     p.add_argument(
         "--format",
-        choices=["asciicast", "jsonl"],
+        choices=list(EXPORT_FORMATS),
         required=True,
-        help="asciicast: a v2 recording of the terminal (asciinema's format); "
-        "jsonl: every event of the stream, one JSON envelope per line",
+        help="; ".join(f"{name}: {what}" for name, what in EXPORT_FORMATS.items()),
     )
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
     _add_store_args(p)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "user",
+        help="manage accounts (the streamer, moderators, viewers)",
+        description="Manage accounts. Anyone may watch and chat under a guest name; accounts "
+        "are for the streamer, moderators, and viewers of accounts-only chats.",
+    )
+    usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    u = usub.add_parser(
+        "add",
+        help="create an account (asks for its password)",
+        description="Create an account. An admin is the streamer of every channel.",
+    )
+    u.add_argument("name", help="display name (2-24 letters, digits, spaces, _ - . ')")
+    u.add_argument(
+        "--role", choices=["user", "admin"], default="user", help="user (default) or admin"
+    )
+    u.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
+    _add_store_args(u)
+    u.set_defaults(func=cmd_user_add)
+    u = usub.add_parser(
+        "grant",
+        help="make an account a channel's streamer or moderator",
+        description="Give an account a role on a channel: streamer (its inbox, settings, "
+        "moderators) or mod (its inbox and moderation); none takes the role away.",
+    )
+    u.add_argument("name", help="the account's name")
+    u.add_argument("channel", help="the channel's name")
+    u.add_argument(
+        "--role",
+        choices=["streamer", "mod", "none"],
+        default="streamer",
+        help="streamer (default), mod, or none",
+    )
+    _add_store_args(u)
+    u.set_defaults(func=cmd_user_grant)
+
+    p = sub.add_parser(
+        "inbox",
+        help="the streamer's inbox, live, in this terminal",
+        description="Show bug reports, questions and mentions as they arrive (run it in a "
+        "terminal that is not streamed), with a notice when a bug report comes in.",
+    )
+    p.add_argument("--server", help=settings.SETTINGS["server"].help + " (env BENCHCAST_SERVER)")
+    p.add_argument("--key", help=settings.SETTINGS["key"].help + " (env BENCHCAST_KEY)")
+    p.add_argument(
+        "--notify",
+        choices=["title", "bell", "desktop", "none"],
+        help=settings.SETTINGS["notify"].help + " (env BENCHCAST_NOTIFY; default title)",
+    )
+    p.add_argument("--once", action="store_true", help="print the inbox once and exit")
+    p.add_argument(
+        "--interval", type=float, default=2.0, help="seconds between refreshes (default 2)"
+    )
+    p.set_defaults(func=cmd_inbox)
+
+    add_commands(sub, csub, dsub)
     return parser
 
 

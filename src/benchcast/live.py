@@ -49,6 +49,7 @@ def go_live(
     delay: float = 0.0,
     watch: list[Path] | None = None,
     secrets: list[str] | None = None,
+    code: Path | None = None,
 ) -> int:
     from benchcast.server.run import BackgroundServer
 
@@ -81,6 +82,7 @@ def go_live(
         delay=delay,
         watch=watch or [],
         secrets=secrets or [],
+        code=code,
     )
     bc.start()
     say(f"you are live: {bc.uplink.info.url or server} — exit the shell to end the stream")

@@ -57,6 +57,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("port", 8765, "port to listen on; 0 picks a free one"),
         Setting("server", None, "URL of the Benchcast server to stream to (http://host:port)"),
         Setting("key", None, "stream key of the channel to stream to"),
+        Setting(
+            "notify",
+            "title",
+            "how `benchcast inbox` tells you of a new bug report: title (its terminal's title), "
+            "bell, desktop (notify-send) or none; never in the streamed terminal",
+        ),
     ]
 }
 

@@ -15,18 +15,38 @@ from tests.secrets.fake_secrets import FAKE
 
 
 def test_notes_marks_activity_and_now_go_into_the_stream(
-        server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]) -> None:
+    server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
+) -> None:
     key = server.create_channel("ada")
     env = dict(env_clean, PATH=str(Path(sys.executable).parent) + ":" + env_clean["PATH"])
     token = FAKE["github-token"]
-    script = (f"benchcast note 'checked the *dataloader*: shuffle is off ({token})' && "
-              "benchcast mark 'found the bug' && benchcast activity debugging && "
-              "benchcast now --goal 'fix the divergence' --hypothesis 'no shuffling' && "
-              "benchcast activity napping; echo status=$?")
+    script = (
+        f"benchcast note 'checked the *dataloader*: shuffle is off ({token})' && "
+        "benchcast mark 'found the bug' && benchcast activity debugging && "
+        "benchcast now --goal 'fix the divergence' --hypothesis 'no shuffling' && "
+        "benchcast activity napping; echo status=$?"
+    )
     res = subprocess.run(
-        [*BENCHCAST, "stream", "--server", server.url, "--key", key, "--data",
-         str(tmp_path / "pub"), "--", "bash", "-c", script],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=env)
+        [
+            *BENCHCAST,
+            "stream",
+            "--server",
+            server.url,
+            "--key",
+            key,
+            "--data",
+            str(tmp_path / "pub"),
+            "--",
+            "bash",
+            "-c",
+            script,
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert res.returncode == 0, res.stderr
     sid = httpx.get(server.url + "/api/streams").json()["streams"][0]["id"]
     events = archive(server.url, sid)

@@ -39,8 +39,9 @@ def stream(chunks: list[str], gap: float = 0.005, scanner: Scanner = SCANNER) ->
 
 @settings(max_examples=150, deadline=None)
 @given(rule=st.sampled_from(RULES), data=st.data())
-def test_a_secret_split_across_two_reads_at_any_position_is_hidden(rule: str,
-                                                                   data: st.DataObject) -> None:
+def test_a_secret_split_across_two_reads_at_any_position_is_hidden(
+    rule: str, data: st.DataObject
+) -> None:
     line = f"$ deploy --with {FAKE[rule]} --now\r\n"
     raw = line.encode()
     cut = data.draw(st.integers(0, len(raw)))
@@ -63,22 +64,26 @@ SUFFIX_KEYED = {"mailchimp-key", "telegram-bot-token", "terraform-token", "twili
 @given(rule=st.sampled_from([r for r in RULES if r not in SUFFIX_KEYED]))
 def test_a_secret_typed_one_character_at_a_time_is_hidden(rule: str) -> None:
     secret = secret_part(rule)
-    chunks = ["$ export X="] + list(FAKE[rule]) + ["\r\n"]
+    chunks = ["$ export X=", *FAKE[rule], "\r\n"]
     out = stream(chunks, gap=0.25)  # a slow typist: each echo arrives after the idle hold
     assert secret not in out
     # Not even a piece of its random part went out while it was being typed.
     half = len(secret) // 2
-    assert not any(secret[i:i + 6] in out for i in range(half, len(secret) - 6))
+    assert not any(secret[i : i + 6] in out for i in range(half, len(secret) - 6))
 
 
 @settings(max_examples=80, deadline=None)
 @given(rule=st.sampled_from(RULES), data=st.data())
 def test_a_secret_coloured_mid_token_or_split_by_invisible_characters_is_hidden(
-        rule: str, data: st.DataObject) -> None:
+    rule: str, data: st.DataObject
+) -> None:
     secret = FAKE[rule]
     at = data.draw(st.integers(1, len(secret) - 1))
-    insert = data.draw(st.sampled_from(["\x1b[31m", "\x1b[1;38;5;208m", "\x1b[0m", "\u200b",
-                                        "\u2060", "\x1b[4m\x1b[24m"]))
+    insert = data.draw(
+        st.sampled_from(
+            ["\x1b[31m", "\x1b[1;38;5;208m", "\x1b[0m", "\u200b", "\u2060", "\x1b[4m\x1b[24m"]
+        )
+    )
     out = stream([f"token: {secret[:at]}{insert}{secret[at:]}\x1b[0m\r\n"])
     shown = TerminalFold(200, 5)
     shown.feed(out)
@@ -100,8 +105,12 @@ def test_a_secret_base64_or_url_encoded_is_hidden(rule: str) -> None:
 @given(rule=st.sampled_from(RULES))
 def test_a_secret_in_a_window_title_or_hyperlink_is_hidden(rule: str) -> None:
     secret = FAKE[rule]
-    out = stream([f"\x1b]0;deploying {secret}\x07$ ",
-                  f"\x1b]8;;https://x.test/?k={secret}\x1b\\link\x1b]8;;\x1b\\\r\n"])
+    out = stream(
+        [
+            f"\x1b]0;deploying {secret}\x07$ ",
+            f"\x1b]8;;https://x.test/?k={secret}\x1b\\link\x1b]8;;\x1b\\\r\n",
+        ]
+    )
     assert secret_part(rule) not in out
 
 
@@ -122,8 +131,12 @@ def test_a_secret_edited_into_place_with_backspaces_is_redrawn_masked() -> None:
 
 def test_a_secret_drawn_out_of_order_on_a_full_screen_is_masked_on_screen() -> None:
     secret = FAKE["github-token"]
-    chunks = ["\x1b[?1049h\x1b[H\x1b[2J", f"\x1b[3;30H{secret[19:]}",
-              f"\x1b[3;1Hexport GH=\x1b[3;11H{secret[:19]}", "\x1b[10;1H-- INSERT --"]
+    chunks = [
+        "\x1b[?1049h\x1b[H\x1b[2J",
+        f"\x1b[3;30H{secret[19:]}",
+        f"\x1b[3;1Hexport GH=\x1b[3;11H{secret[:19]}",
+        "\x1b[10;1H-- INSERT --",
+    ]
     out = stream(chunks)
     screen = TerminalFold(200, 50)
     screen.feed(out)
@@ -166,9 +179,12 @@ def test_a_learned_secret_is_hidden_where_no_rule_would_find_it() -> None:
 def test_every_string_of_other_events_is_scanned() -> None:
     secret = FAKE["openai-project-key"]
     redactor = Redactor(Scanner())
-    scanned = redactor.scan([Raw(0.0, "note", "stream", {"text": f"used {secret}"}),
-                             Raw(0.0, "stream.start", "stream",
-                                 {"title": f"debug {secret}", "tags": [secret]})])
+    scanned = redactor.scan(
+        [
+            Raw(0.0, "note", "stream", {"text": f"used {secret}"}),
+            Raw(0.0, "stream.start", "stream", {"title": f"debug {secret}", "tags": [secret]}),
+        ]
+    )
     assert secret not in repr([s.data for s in scanned])
     counts = [s for s in scanned if s.kind == "redacted"]
     assert counts and all(c.data["count"] >= 1 for c in counts)
@@ -180,6 +196,9 @@ def test_only_the_redactor_constructs_scanned_events() -> None:
     import re
 
     src = pathlib.Path(__file__).resolve().parents[2] / "src" / "benchcast"
-    makers = [p.relative_to(src).as_posix() for p in src.rglob("*.py")
-              if re.search(r"\bScanned\(", p.read_text())]
+    makers = [
+        p.relative_to(src).as_posix()
+        for p in src.rglob("*.py")
+        if re.search(r"\bScanned\(", p.read_text())
+    ]
     assert makers == ["broadcast/redact.py"]

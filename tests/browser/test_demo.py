@@ -16,8 +16,12 @@ from tests.helpers import wait_for
 
 
 def test_the_demo_page_shows_the_demo_terminal_live(tmp_path: Path, page: Any) -> None:
-    proc = subprocess.Popen([*BENCHCAST, "demo", "--port", "0", "--data", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*BENCHCAST, "demo", "--port", "0", "--data", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         home = proc.stdout.readline().strip()

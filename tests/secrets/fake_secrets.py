@@ -43,12 +43,22 @@ FAKE: dict[str, str] = {
     "docker-hub-pat": "dckr_pat_" + _s(B64URL, 27),
     "rubygems-key": "rubygems_" + _s(HEX, 48),
     "slack-token": "xoxb-" + _s(string.digits, 12) + "-" + _s(ALNUM, 24),
-    "slack-app-token": "xapp-1-A" + _s(UPPER_NUM, 10) + "-" + _s(string.digits, 13) + "-"
-                       + _s(HEX, 64),
-    "slack-webhook": "https://hooks.slack.com/services/T" + _s(UPPER_NUM, 8) + "/B"
-                     + _s(UPPER_NUM, 10) + "/" + _s(ALNUM, 24),
-    "discord-webhook": "https://discord.com/api/webhooks/" + _s(string.digits, 18) + "/"
-                       + _s(B64URL, 68),
+    "slack-app-token": "xapp-1-A"
+    + _s(UPPER_NUM, 10)
+    + "-"
+    + _s(string.digits, 13)
+    + "-"
+    + _s(HEX, 64),
+    "slack-webhook": "https://hooks.slack.com/services/T"
+    + _s(UPPER_NUM, 8)
+    + "/B"
+    + _s(UPPER_NUM, 10)
+    + "/"
+    + _s(ALNUM, 24),
+    "discord-webhook": "https://discord.com/api/webhooks/"
+    + _s(string.digits, 18)
+    + "/"
+    + _s(B64URL, 68),
     "telegram-bot-token": _s(string.digits, 10) + ":AA" + _s(B64URL, 33),
     "teams-webhook": "https://contoso.webhook.office.com/webhookb2/" + _s(HEX, 60),
     "stripe-key": "sk_live_" + _s(ALNUM, 24),
@@ -83,22 +93,35 @@ FAKE: dict[str, str] = {
     "perplexity-key": "pplx-" + _s(ALNUM, 48),
     "xai-key": "xai-" + _s(ALNUM, 80),
     "jwt": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFkYSJ9."
-           + _s(B64URL, 43),
+    + _s(B64URL, 43),
     "url-credentials": "postgresql://ada:" + _s(ALNUM, 16) + "@db.internal:5432/runs",
     "jupyter-token": "http://127.0.0.1:8888/lab?token=" + _s(HEX, 48),
     "authorization-header": "Authorization: Bearer " + _s(B64URL, 40),
     "password-flag": "--password=" + _s(ALNUM, 14),
-    "private-key": "-----BEGIN OPENSSH PRIVATE KEY-----\n" + _s(ALNUM + "+/", 70) + "\n"
-                   + _s(ALNUM + "+/", 70) + "\n-----END OPENSSH PRIVATE KEY-----",
+    "private-key": "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    + _s(ALNUM + "+/", 70)
+    + "\n"
+    + _s(ALNUM + "+/", 70)
+    + "\n-----END OPENSSH PRIVATE KEY-----",
     "password-assignment": "DB_PASSWORD=" + _s(HEX, 22),
     "secret-assignment": 'client_secret: "' + _s(ALNUM, 32) + '"',
 }
 
+
 #: The part of each FAKE entry that must not survive (the token itself, without context).
 def secret_part(rule: str) -> str:
     value = FAKE[rule]
-    for sep in ("Signature=", "?sv=2022-11-02&sig=", "AccountKey=", "WANDB_API_KEY=",
-                "?token=", "Bearer ", "--password=", "DB_PASSWORD=", 'client_secret: "'):
+    for sep in (
+        "Signature=",
+        "?sv=2022-11-02&sig=",
+        "AccountKey=",
+        "WANDB_API_KEY=",
+        "?token=",
+        "Bearer ",
+        "--password=",
+        "DB_PASSWORD=",
+        'client_secret: "',
+    ):
         if sep in value:
             return value.split(sep, 1)[1].rstrip('"')
     if rule == "url-credentials":
@@ -123,6 +146,8 @@ FIXTURE_SECRETS = [
     ("detect-secrets/each_secret.py.txt", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     ("detect-secrets/each_secret.py.txt", "whywouldyouusehttpforpasswords"),
     ("detect-secrets/each_secret.py.txt", "8b1118b376c313ed420e5133ba91307817ed52c2"),
-    ("detect-secrets/each_secret.py.txt",
-     "c2VjcmV0IG1lc3NhZ2Ugc28geW91J2xsIG5ldmVyIGd1ZXNzIG15IHBhc3N3b3Jk"),
+    (
+        "detect-secrets/each_secret.py.txt",
+        "c2VjcmV0IG1lc3NhZ2Ugc28geW91J2xsIG5ldmVyIGd1ZXNzIG15IHBhc3N3b3Jk",
+    ),
 ]

@@ -96,8 +96,13 @@ def test_the_documented_nginx_config_balances_websockets_and_survives_a_shutdown
         for w in watchers:
             assert w.connected.wait(10)
         # A viewer is counted once its delivery starts, a moment after its hello.
-        counts = wait_for(lambda: (c := [httpx.get(s.url + "/-/health").json()["viewers"]
-                                         for s in (a, b)]) and sum(c) == 4 and c)
+        counts = wait_for(
+            lambda: (
+                (c := [httpx.get(s.url + "/-/health").json()["viewers"] for s in (a, b)])
+                and sum(c) == 4
+                and c
+            )
+        )
         assert min(counts) >= 1
         publish(ws, [out(i, f"{i} ") for i in range(1, 21)])
         wait_all(watchers, 20)

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, inspect, text
 from benchcast.events import Draft
 from benchcast.store import migrate
 from benchcast.store.database import Store, engine_url
-from benchcast.store.schema import metadata
+from benchcast.store.schema import include_name, metadata
 from tests.conftest import run_cli
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -46,7 +46,8 @@ def test_the_migrations_build_exactly_the_schema_the_code_declares(db_url: str) 
     Store(db_url).close()
     engine = create_engine(engine_url(db_url))
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, metadata)
         assert migrate.current(conn) == migrate.HEAD
     engine.dispose()
     assert diff == []

@@ -1,8 +1,10 @@
 """asciicast: export a stream's terminal as an asciinema recording, and read recordings back.
 
 ``export_asciicast`` writes asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/), the
-format the asciinema player and the asciinema 2.x CLI read: a JSON header line, then one
-``[time, code, data]`` line per event with ``time`` in seconds since the stream started.
+format the asciinema player and the asciinema 2.x CLI read — a JSON header line, then one
+``[time, code, data]`` line per event with ``time`` in seconds since the stream started — or
+v3 (https://docs.asciinema.org/manual/asciicast/v3/, asciinema 3.x), where each line's time
+is the interval since the line before. The stream's chapters become markers.
 
 ``read_asciicast`` reads v1, v2 and v3 into one normalised ``Recording`` whose event times are
 absolute (seconds since the recording started, never decreasing), whatever the version
@@ -171,9 +173,8 @@ def _choose_terminal(store: Store, stream_id: str, source: str | None) -> _Termi
 
 
 def _cast_event(ev: Event, term: _Terminal) -> tuple[str, str] | None:
-    """The (code, data) an event becomes in the recording, or None if it has no place there."""
-    if ev.kind == "marker":
-        return "m", str(ev.data["label"])
+    """The (code, data) a terminal event becomes in the recording, or None if it has no place
+    there (markers come from the stream's chapters, see ``_markers``)."""
     if ev.source != term.source:
         return None
     if ev.kind == "term.output":
@@ -188,53 +189,89 @@ def _cast_event(ev: Event, term: _Terminal) -> tuple[str, str] | None:
     return None
 
 
+def _markers(store: Store, stream_id: str) -> dict[int, str | None]:
+    """Marker labels by the seq of the event that starts each chapter the streamer made
+    (markers, activities, goals), as the streamer titled them afterwards; None for a chapter
+    they hid. Automatic chapters (runs, idle gaps …) are not markers."""
+    from benchcast.replay.chapters import stream_chapters
+    from benchcast.store.archive import Archive
+
+    edits = Archive(store).chapter_edits(stream_id)
+    out: dict[int, str | None] = {}
+    for c in stream_chapters(store, stream_id):
+        if c["auto"] or c["type"] == "marker":
+            continue  # a marker event's own label is exact; chapters' titles are trimmed
+        out[int(c["seq"])] = c["title"]
+    for seq, edit in edits.items():
+        out[seq] = None if edit.get("hidden") else edit.get("title") or out.get(seq, "")
+    return out
+
+
 def export_asciicast(
-    store: Store, stream_id: str, out: TextIO, *, source: str | None = None
+    store: Store, stream_id: str, out: TextIO, *, source: str | None = None, version: int = 2
 ) -> int:
-    """Write a stream's terminal to ``out`` as asciicast v2; return how many events it wrote.
+    """Write a stream's terminal to ``out`` as asciicast ``version`` 2 or 3; return how many
+    events it wrote.
 
-    One terminal is exported, as v2 has room for one: ``source`` if given, else ``term:1``
-    when the stream has it, else the first terminal that appears in the log. Its output
-    becomes "o" events and its size changes "r" events; every ``marker`` of the stream,
-    whatever its source, becomes an "m" event. Other kinds (and other terminals) are left
-    out. Times are the log's own (seconds since the stream started, rounded to the
-    microsecond, never decreasing); the header's ``timestamp`` is the stream's start in unix
-    seconds and its size the terminal's first ``term.open`` (80x24 if it has none). A stream
-    without a terminal gives a header and its markers; one with nothing at all to export gets
-    a single empty output event, so that players still open it.
+    One terminal is exported, as the format has room for one: ``source`` if given, else
+    ``term:1`` when the stream has it, else the first terminal that appears in the log. Its
+    output becomes "o" events and its size changes "r" events. The stream's chapters that the
+    streamer made become "m" (marker) events, titled as the streamer last edited them:
+    every ``marker`` (whatever its source), every change of activity, every new goal or
+    hypothesis; automatic chapters and those the streamer hid are left out. Other kinds (and
+    other terminals) are left out. Times are the log's own (seconds since the stream
+    started, to the microsecond, never decreasing; v3 writes each as the interval since the
+    one before, computed in whole microseconds so they add up exactly). The header's
+    ``timestamp`` is the stream's start in unix seconds and its size the terminal's first
+    ``term.open`` (80x24 if it has none). A stream without a terminal gives a header and its
+    markers; one with nothing at all to export gets a single empty output event, so that
+    players still open it.
 
-    Raises StoreError when there is no such stream.
+    Raises StoreError when there is no such stream, ValueError for another version.
     """
+    if version not in (2, 3):
+        raise ValueError("asciicast export writes version 2 or 3")
     stream = store.stream(stream_id)
     if stream is None:
         raise StoreError(f"no stream {stream_id!r}")
     term = _choose_terminal(store, stream_id, source)
     if term is None:
         term = _Terminal(source or DEFAULT_TERMINAL, *DEFAULT_SIZE, "")
-    header: dict[str, Any] = {
-        "version": 2,
-        "width": term.cols,
-        "height": term.rows,
-        "timestamp": int(stream.started_at),
-    }
+    header: dict[str, Any] = {"version": version}
+    if version == 2:
+        header.update(width=term.cols, height=term.rows)
+    else:
+        header["term"] = {"cols": term.cols, "rows": term.rows}
+    header["timestamp"] = int(stream.started_at)
     title = stream.title or term.title
     if title:
         header["title"] = title
     out.write(dumps(header) + "\n")
+    markers = _markers(store, stream_id)
     n = 0
-    last = 0.0
-    for ev in store.iter_events(stream_id):
-        cast = _cast_event(ev, term)
-        if cast is None:
-            continue
+    last_us = 0
+
+    def write(t: float, code: str, data: str) -> None:
+        nonlocal n, last_us
         # The store keeps time from running backwards; the file promises it on its own.
-        last = max(last, round(ev.t, 6))
-        out.write(dumps([last, *cast]) + "\n")
+        us = max(last_us, round(t * 1_000_000))
+        stamp = us / 1_000_000 if version == 2 else (us - last_us) / 1_000_000
+        last_us = us
+        out.write(dumps([stamp, code, data]) + "\n")
         n += 1
+
+    for ev in store.iter_events(stream_id):
+        if ev.kind == "marker" or ev.seq in markers:
+            label = markers.get(ev.seq, ev.data.get("label"))
+            if label is not None:
+                write(ev.t, "m", str(label))
+            continue
+        cast = _cast_event(ev, term)
+        if cast is not None:
+            write(ev.t, *cast)
     if n == 0:
         # The asciinema player and asciinema-server refuse a recording without events.
-        out.write(dumps([max(last, round(stream.last_t, 6)), "o", ""]) + "\n")
-        n = 1
+        write(stream.last_t, "o", "")
     return n
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pyte
 from pyte.screens import Char
@@ -81,11 +81,25 @@ def sgr(c: Char) -> str:
     return "\x1b[" + ";".join(parts) + "m"
 
 
+class _Screen(pyte.Screen):
+    """pyte's screen, telling ``on_scroll(top, bottom)`` before a line scrolls off the top of
+    the scrolling region (the search index reads lines as they leave the screen)."""
+
+    on_scroll: Callable[[int, int], None] | None = None
+
+    def index(self) -> None:
+        if self.on_scroll is not None:
+            top, bottom = self.margins or (0, self.lines - 1)
+            if self.cursor.y == bottom:
+                self.on_scroll(top, bottom)
+        super().index()
+
+
 class TerminalFold:
     """One terminal's screen, fed with output text."""
 
     def __init__(self, cols: int = 80, rows: int = 24, title: str = "") -> None:
-        self.screen = pyte.Screen(cols, rows)
+        self.screen = _Screen(cols, rows)
         self.stream = pyte.Stream(self.screen)
         self.title = title
         self.closed = False
@@ -156,6 +170,18 @@ class TerminalFold:
         return term
 
 
+class Part(Protocol):
+    """State a module adds to the fold (runs, notebooks …), kept in keyframes by name."""
+
+    def snapshot(self) -> Any:
+        """Plain JSON, sharing nothing with the live state (it is written on another thread)."""
+        ...
+
+
+#: name → restore: ``restore(None)`` makes an empty part, ``restore(snapshot)`` rebuilds one.
+_PARTS: dict[str, Callable[[Any], Part]] = {}
+
+
 @dataclass
 class StreamFold:
     """The state of a whole stream. Kinds it does not know are ignored, not refused."""
@@ -170,8 +196,11 @@ class StreamFold:
     seq: int = 0
     t: float = 0.0
     output_bytes: int = 0
+    parts: dict[str, Part] = field(default_factory=dict)
 
     def apply(self, ev: Event) -> None:
+        for watcher in _EVERY:
+            watcher(self, ev)
         handler = _HANDLERS.get(ev.kind)
         if handler is not None:
             handler(self, ev)
@@ -189,8 +218,15 @@ class StreamFold:
             term = self.terms[source] = TerminalFold()
         return term
 
+    def part(self, name: str) -> Part:
+        """The part registered as ``name`` (``register_part``), made empty on first use."""
+        part = self.parts.get(name)
+        if part is None:
+            part = self.parts[name] = _PARTS[name](None)
+        return part
+
     def snapshot(self) -> dict[str, Any]:
-        return {
+        snap = {
             "v": SNAPSHOT_VERSION,
             "seq": self.seq,
             "t": self.t,
@@ -202,6 +238,9 @@ class StreamFold:
             "ended": self.ended,
             "terms": {src: term.snapshot() for src, term in self.terms.items()},
         }
+        for name, part in self.parts.items():
+            snap[name] = part.snapshot()
+        return snap
 
     @classmethod
     def restore(cls, snap: dict[str, Any]) -> StreamFold:
@@ -216,6 +255,9 @@ class StreamFold:
             t=float(snap.get("t", 0.0)),
         )
         fold.terms = {src: TerminalFold.restore(s) for src, s in snap.get("terms", {}).items()}
+        for name, restore in _PARTS.items():
+            if snap.get(name) is not None:
+                fold.parts[name] = restore(snap[name])
         return fold
 
 
@@ -273,6 +315,36 @@ _HANDLERS: dict[str, Callable[[StreamFold, Event], None]] = {
 }
 
 
+_EVERY: list[Callable[[StreamFold, Event], None]] = []
+
+
 def register(kind: str, handler: Callable[[StreamFold, Event], None]) -> None:
-    """Let a module fold a kind of its own (code, runs, chat … add their state here)."""
-    _HANDLERS[kind] = handler
+    """Let a module fold a kind of its own (code, runs, chat … add their state here). Several
+    modules may fold one kind (a comment is the audience's and the code panel's): each
+    handler runs, in the order they were registered."""
+    first = _HANDLERS.get(kind)
+    if first is None:
+        _HANDLERS[kind] = handler
+        return
+
+    def both(f: StreamFold, ev: Event) -> None:
+        first(f, ev)
+        handler(f, ev)
+
+    _HANDLERS[kind] = both
+
+
+def register_every(watcher: Callable[[StreamFold, Event], None]) -> None:
+    """Let a module see every event before its kind's handler runs (and before ``seq`` and
+    ``t`` move on, so ``fold.t`` is still the previous event's time)."""
+    _EVERY.append(watcher)
+
+
+def register_part(name: str, restore: Callable[[Any], Part]) -> None:
+    """Let a module keep state of its own in the fold, snapshotted into keyframes as
+    ``name`` (a key of the keyframe state; only parts in use appear there)."""
+    _PARTS[name] = restore
+
+
+# Modules that fold kinds of their own register here; importing them is what wires them in.
+from benchcast.replay import audience, chapters, code, notebooks, notes, open_items, runs  # noqa: E402, F401

@@ -15,6 +15,8 @@ from pathlib import Path
 from benchcast.events import Draft, EventError, validate_payload
 from benchcast.replay.asciicast import Recording, read_asciicast
 from benchcast.replay.fold import StreamFold
+from benchcast.replay.searchdocs import StreamIndexer
+from benchcast.store.archive import Archive
 from benchcast.store.database import Store, StoreError, Stream
 
 KEYFRAME_SECONDS = 30.0
@@ -87,17 +89,20 @@ def import_recording(
     started = float(rec.header.timestamp) if rec.header.timestamp else time.time()
     stream = store.create_stream(ch, name[:200], ["imported"], started)
     fold = StreamFold()
+    indexer = StreamIndexer(fold)
+    archive = Archive(store)
     last_kf_t, last_kf_bytes = 0.0, 0
     batch: list[Draft] = []
 
     def flush() -> None:
         nonlocal last_kf_t, last_kf_bytes
         for ev in store.append(stream.id, batch):
-            fold.apply(ev)
+            indexer.apply(ev)
             if (
                 fold.t - last_kf_t >= KEYFRAME_SECONDS
                 or fold.output_bytes - last_kf_bytes >= KEYFRAME_BYTES
             ):
+                indexer.take().write(archive, stream.id)
                 store.put_keyframe(stream.id, fold.seq, fold.t, fold.snapshot())
                 last_kf_t, last_kf_bytes = fold.t, fold.output_bytes
         batch.clear()
@@ -107,6 +112,7 @@ def import_recording(
         if len(batch) >= BATCH:
             flush()
     flush()
+    indexer.take(final=True).write(archive, stream.id)
     store.put_keyframe(stream.id, fold.seq, fold.t, fold.snapshot())
     store.end_stream(stream.id, started + fold.t)
     out = store.stream(stream.id)

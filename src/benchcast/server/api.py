@@ -10,12 +10,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from benchcast.events import EventError, parse_draft
+from benchcast.events import MAX_SOURCE_LEN, EventError, parse_draft
+from benchcast.server.audience.visibility import directory_filter, visible_stream
 from benchcast.server.metrics import CONTENT_TYPE
 from benchcast.server.state import ServerState
 
 MAX_LIMIT = 5000
 MAX_POST_BYTES = 64 * 1024
+#: Entries of a ``kind`` or ``source`` filter on the events endpoint.
+MAX_FILTERS = 16
 #: Kinds a streamer may append over HTTP, from anywhere, beside the publisher's own log.
 STREAMER_KINDS = frozenset({"note", "marker", "now", "activity"})
 
@@ -43,6 +46,8 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 async def list_streams(request: Request) -> Response:
+    """Streams, newest first (``?live=1``, ``?channel=NAME``, ``?limit=N``): the public ones,
+    and those of channels the caller moderates."""
     state = _state(request)
     live_arg = request.query_params.get("live")
     live = None if live_arg is None else live_arg in ("1", "true", "yes")
@@ -55,6 +60,7 @@ async def list_streams(request: Request) -> Response:
         channel=request.query_params.get("channel"),
         live=live,
         limit=limit,
+        listed_for=await directory_filter(request),
     )
     out = []
     for s in streams:
@@ -65,9 +71,10 @@ async def list_streams(request: Request) -> Response:
 
 
 async def get_stream(request: Request) -> Response:
+    """A stream's summary, with its viewer count and keyframes."""
     state = _state(request)
     sid = request.path_params["stream_id"]
-    stream = await state.store.stream(sid)
+    stream = await visible_stream(request, sid)
     if stream is None:
         return _error(404, f"no stream {sid!r}")
     item = stream.summary()
@@ -79,20 +86,35 @@ async def get_stream(request: Request) -> Response:
     return JSONResponse(item)
 
 
+def _list_param(request: Request, name: str) -> list[str]:
+    """A comma-separated filter (``kind=metric,run.``): at most MAX_FILTERS entries."""
+    raw = request.query_params.get(name, "")
+    entries = [x.strip() for x in raw.split(",") if x.strip()]
+    if len(entries) > MAX_FILTERS or any(len(x) > MAX_SOURCE_LEN for x in entries):
+        raise ValueError(f"{name}: at most {MAX_FILTERS} entries of {MAX_SOURCE_LEN} characters")
+    return entries
+
+
 async def get_events(request: Request) -> Response:
-    """Events with seq > since, oldest first: ``{"events": [...], "head": N}``."""
+    """Events with seq > since, oldest first: ``{"events": [...], "head": N}``.
+
+    ``kind`` and ``source`` (comma-separated; an entry ending in ``.`` or ``:`` is a prefix)
+    keep only the events that match, so a panel reads a run's metrics without paging through
+    the terminal's output; ``limit`` then counts matching events."""
     state = _state(request)
     sid = request.path_params["stream_id"]
     try:
         since = _int_param(request, "since", 0, 0, 2**62)
         limit = _int_param(request, "limit", 1000, 1, MAX_LIMIT)
         until = _int_param(request, "until", 2**62, 0, 2**62)
+        kinds = _list_param(request, "kind")
+        sources = _list_param(request, "source")
     except ValueError as err:
         return _error(400, str(err))
-    stream = await state.store.stream(sid)
+    stream = await visible_stream(request, sid)
     if stream is None:
         return _error(404, f"no stream {sid!r}")
-    rows = await state.store.events_json(sid, since, limit, until)
+    rows = await state.store.events_json(sid, since, limit, until, kinds=kinds, sources=sources)
     body = '{"events":[' + ",".join(r[2] for r in rows) + f'],"head":{stream.last_seq}}}'
     return Response(body, media_type="application/json")
 
@@ -109,7 +131,7 @@ async def seek(request: Request) -> Response:
         t = float(request.query_params.get("t", "0"))
     except ValueError:
         return _error(400, "t must be a number of seconds")
-    stream = await state.store.stream(sid)
+    stream = await visible_stream(request, sid)
     if stream is None:
         return _error(404, f"no stream {sid!r}")
     seq = await state.store.read(state.store.sync.seq_at, sid, t)

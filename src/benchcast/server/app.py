@@ -11,7 +11,10 @@ from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from benchcast.bus import bus_from_url
-from benchcast.server import api, blobs, pages
+from benchcast.server import api, archive, blobs, pages, wants
+from benchcast.server.audience import routes as audience_routes
+from benchcast.server.audience import studio
+from benchcast.server.audience.core import Audience
 from benchcast.server.ingest import publisher_endpoint
 from benchcast.server.state import ServerState
 from benchcast.server.watch import viewer_endpoint
@@ -32,6 +35,8 @@ def create_app(
         store = AsyncStore(Store(db_url))
         state = ServerState.create(store, bus, **keyframer_opts)
         app.state.benchcast = state
+        app.state.audience = Audience(state)
+        await app.state.audience.start()
         await state.start()
         try:
             yield
@@ -42,8 +47,12 @@ def create_app(
 
     routes = [
         *pages.routes,
+        *studio.routes,
+        *audience_routes.routes,
         *api.routes,
+        *archive.routes,
         *blobs.routes,
+        *wants.routes,
         WebSocketRoute("/ws/publish", publisher_endpoint),
         WebSocketRoute("/ws/streams/{stream_id}", viewer_endpoint),
         Mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static"),

@@ -11,7 +11,9 @@ Chunks of one blob arrive in order, from offset 0; a connection assembles one bl
 The bytes must hash to H. Storing is idempotent: a blob already stored is acknowledged again.
 
 ``GET /blobs/{hash}`` serves a blob with its type and a cache lifetime of a year: a hash
-names its bytes for good. Images cannot be scanned for secrets (docs/security.md).
+names its bytes for good. Images cannot be scanned for secrets (docs/security.md). A blob
+that only private streams refer to is served only to who may see one of them (and never
+kept by a shared cache); one no stream refers to yet is served to anyone who knows its hash.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 
 from benchcast.events import BLOB_MIMES, MAX_BLOB_BYTES
+from benchcast.server.audience.visibility import blob_access
 from benchcast.server.state import ServerState
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _SCOPE_KEY = "benchcast.blob"
 CACHE_FOREVER = "public, max-age=31536000, immutable"
+CACHE_PRIVATE = "private, max-age=31536000, immutable"
 #: A blob is shown inside the page (an <img>), never as a document of its own: an SVG opened
 #: directly must not run scripts on the server's origin.
 BLOB_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
@@ -107,9 +111,14 @@ async def get_blob(request: Request) -> Response:
     digest = request.path_params["hash"]
     if not _HASH.match(digest):
         return JSONResponse({"error": "no such blob"}, status_code=404)
+    access = await blob_access(request, digest)
+    if access is None:
+        return JSONResponse(
+            {"error": "no such blob"}, status_code=404, headers={"Cache-Control": "no-store"}
+        )
     etag = f'"{digest}"'
     headers = {
-        "Cache-Control": CACHE_FOREVER,
+        "Cache-Control": CACHE_FOREVER if access == "public" else CACHE_PRIVATE,
         "ETag": etag,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": BLOB_CSP,

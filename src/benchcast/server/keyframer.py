@@ -1,4 +1,6 @@
-"""Writes keyframes: the fold of each live stream, snapshotted every ~30 s or ~1 MB of output.
+"""Writes keyframes: the fold of each live stream, snapshotted every ~30 s or ~1 MB of output;
+and, at each keyframe, the search documents the fold made since the last one
+(replay/searchdocs.py: terminal lines as they appeared on screen, notes, chat …).
 
 Folding terminal output through a VT emulator costs CPU, so it runs on a thread of its own,
 fed by a bounded queue; the event loop only enqueues. It is fed only the events this process
@@ -19,6 +21,8 @@ from concurrent.futures import Future
 
 from benchcast.events import Event
 from benchcast.replay.fold import StreamFold
+from benchcast.replay.searchdocs import StreamIndexer
+from benchcast.store.archive import Archive
 from benchcast.store.async_store import AsyncStore
 
 log = logging.getLogger("benchcast.keyframer")
@@ -31,8 +35,9 @@ GAP_FILL_MAX = 1000
 
 
 class _Live:
-    def __init__(self, fold: StreamFold) -> None:
+    def __init__(self, fold: StreamFold, indexer: StreamIndexer) -> None:
         self.fold = fold
+        self.indexer = indexer
         self.last_t = fold.t
         self.last_bytes = fold.output_bytes
 
@@ -46,6 +51,7 @@ class Keyframer:
         every_bytes: int = KEYFRAME_BYTES,
     ) -> None:
         self.store = store
+        self.archive = Archive(store.sync)
         self.every_seconds = every_seconds
         self.every_bytes = every_bytes
         self._queue: queue.Queue[tuple[str, Sequence[Event]] | threading.Event | None] = (
@@ -100,8 +106,11 @@ class Keyframer:
         """The fold of a stream up to and including seq ``upto``, from the store."""
         kf = self.store.sync.keyframe(stream_id, at_seq=upto)
         fold = StreamFold.restore(kf.state) if kf else StreamFold()
-        fold.apply_all(self.store.sync.iter_events(stream_id, fold.seq, upto))
-        return _Live(fold)
+        # What was indexed before (this process's earlier life, another process) is not again.
+        indexed = self.archive.search.progress(stream_id)
+        indexer = StreamIndexer(fold, skip_through=indexed)
+        indexer.apply_all(self.store.sync.iter_events(stream_id, fold.seq, upto))
+        return _Live(fold, indexer)
 
     def _fold(self, stream_id: str, events: Sequence[Event]) -> None:
         with self._lock:
@@ -115,28 +124,31 @@ class Keyframer:
         elif behind > 0:
             # Events appended elsewhere (a note over HTTP, another process) sit between the
             # last batch and this one: read just those rather than rebuilding the fold.
-            live.fold.apply_all(self.store.sync.iter_events(stream_id, live.fold.seq, first - 1))
+            live.indexer.apply_all(self.store.sync.iter_events(stream_id, live.fold.seq, first - 1))
         for ev in events:
             if ev.seq <= live.fold.seq:
                 continue
-            live.fold.apply(ev)
+            live.indexer.apply(ev)
             ended = ev.kind == "stream.end"
             if (
                 ended
                 or live.fold.t - live.last_t >= self.every_seconds
                 or live.fold.output_bytes - live.last_bytes >= self.every_bytes
             ):
-                self._snapshot(stream_id, live)
+                self._snapshot(stream_id, live, final=ended)
             if ended:
                 self._live.pop(stream_id, None)
                 return
 
-    def _snapshot(self, stream_id: str, live: _Live) -> None:
+    def _snapshot(self, stream_id: str, live: _Live, *, final: bool = False) -> None:
         fold = live.fold
         state = fold.snapshot()
+        batch = live.indexer.take(final=final)
         live.last_t, live.last_bytes = fold.t, fold.output_bytes
+        # The index first: a keyframe newer than the index's progress is never relied on.
+        index = self.store._writer.submit(batch.write, self.archive, stream_id)
         fut = self.store._writer.submit(
             self.store.sync.put_keyframe, stream_id, fold.seq, fold.t, state
         )
-        self._pending = [f for f in self._pending if not f.done()] + [fut]
+        self._pending = [f for f in self._pending if not f.done()] + [index, fut]
         self.written += 1

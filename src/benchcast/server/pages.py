@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from benchcast.server.audience.studio import finish, viewer
+from benchcast.server.audience.visibility import can_see_channel, can_view, listed_for
 from benchcast.server.state import ServerState
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -63,31 +65,60 @@ def _state(request: Request) -> ServerState:
 
 async def home(request: Request) -> Response:
     state = _state(request)
-    live = await state.store.read(state.store.sync.streams, live=True, limit=50)
-    recent = await state.store.read(state.store.sync.streams, live=False, limit=50)
-    return _render("home.html", live=live, recent=recent, viewers=state.hub.viewer_count)
+    aud, who = await viewer(request)
+    listed = listed_for(who)
+    live = await state.store.read(state.store.sync.streams, live=True, limit=50, listed_for=listed)
+    recent = await state.store.read(
+        state.store.sync.streams, live=False, limit=50, listed_for=listed
+    )
+    from benchcast.server.archive import home_extras
+
+    extras = await home_extras(state)
+    page = _render(
+        "home.html", live=live, recent=recent, viewers=state.hub.viewer_count, me=who, **extras
+    )
+    return finish(request, aud, who, page)
 
 
 async def channel(request: Request) -> Response:
     state = _state(request)
     name = request.path_params["name"]
+    aud, who = await viewer(request)
     ch = await state.store.read(state.store.sync.channel, name)
-    if ch is None:
-        return _render("error.html", 404, message=f"No channel named {name!r}.")
-    streams = await state.store.read(state.store.sync.streams, channel=name, limit=200)
-    return _render("channel.html", channel=ch, streams=streams, viewers=state.hub.viewer_count)
+    if ch is None or not await can_see_channel(aud, who, ch.id):
+        page = _render("error.html", 404, message=f"No channel named {name!r}.", me=who)
+        return finish(request, aud, who, page)
+    streams = await state.store.read(
+        state.store.sync.streams, channel=name, limit=200, listed_for=listed_for(who)
+    )
+    from benchcast.server.archive import channel_extras
+
+    extras = await channel_extras(state, ch)
+    page = _render(
+        "channel.html",
+        channel=ch,
+        streams=streams,
+        viewers=state.hub.viewer_count,
+        me=who,
+        **extras,
+    )
+    return finish(request, aud, who, page)
 
 
 async def stream_page(request: Request) -> Response:
     state = _state(request)
     sid = request.path_params["stream_id"]
+    aud, who = await viewer(request)
     stream = await state.store.stream(sid)
-    if stream is None:
-        return _render("error.html", 404, message="No such stream.")
+    if stream is None or not await can_view(aud, who, stream):
+        return finish(
+            request, aud, who, _render("error.html", 404, message="No such stream.", me=who)
+        )
     viewers = state.hub.viewer_count(sid)
     # The player starts from this summary (the same shape as GET /api/streams/{id}).
     summary = {**stream.summary(), "viewers": viewers}
-    return _render("stream.html", stream=stream, viewers=viewers, summary=summary)
+    page = _render("stream.html", stream=stream, viewers=viewers, summary=summary, me=who)
+    return finish(request, aud, who, page)
 
 
 routes = [

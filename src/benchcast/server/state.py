@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from benchcast.bus import Appended, Bus, Message, Notice
 from benchcast.events import Event
+from benchcast.server import wants
 from benchcast.server.hub import Hub
 from benchcast.server.keyframer import Keyframer
 from benchcast.server.limits import SlidingWindow
@@ -132,6 +133,8 @@ class ServerState:
                 self.hub.on_remote_viewers(msg.node, dict(msg.data.get("counts", {})))
             elif msg.topic == "lease":
                 self._lease_taken(str(msg.data.get("stream")), str(msg.data.get("holder")))
+            elif msg.topic == wants.TOPIC:
+                wants.deliver(self, msg.data)
 
     def _lease_taken(self, stream_id: str, holder: str) -> None:
         """Another process's publisher took this stream: close ours now, not at its next

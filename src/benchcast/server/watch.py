@@ -9,8 +9,12 @@
     ← {"type": "viewers", "count": 4}
     ← {"type": "reconnect", "reason": …, "after_ms": N}   then close 1012 (shutting down)
     → {"type": "ping"}   ← {"type": "pong"}
+    → {"type": "act", "ref": N, "action": …, "item": …, "body": {…}}
+    ← {"type": "done" | "refused", "ref": N, …}       (server/audience/socket.py)
 
-Viewers send nothing else; anything else closes the connection with code 4400.
+Viewers send nothing else; anything else closes the connection with code 4400. A stream the
+viewer may not see (server/audience/visibility.py) is closed with 4404, as one that does not
+exist; a viewer of a private stream who loses access is closed with 4404 within seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import time
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from benchcast.server.audience.socket import MAX_MESSAGE, Seat, seat
 from benchcast.server.state import (
     CLOSE_RESTART,
     ServerState,
@@ -31,7 +36,7 @@ from benchcast.server.state import (
 
 CLOSE_PROTOCOL = 4400
 CLOSE_NOT_FOUND = 4404
-MAX_VIEWER_MESSAGE = 1024
+MAX_VIEWER_MESSAGE = MAX_MESSAGE
 
 
 async def viewer_endpoint(ws: WebSocket) -> None:
@@ -45,7 +50,8 @@ async def viewer_endpoint(ws: WebSocket) -> None:
         )
         return
     stream = await state.store.stream(sid)
-    if stream is None:
+    viewer_seat = None if stream is None else await seat(ws, stream)
+    if stream is None or viewer_seat is None:
         await ws.close(CLOSE_NOT_FOUND, "no such stream")
         return
     if since_arg is not None:
@@ -83,7 +89,7 @@ async def viewer_endpoint(ws: WebSocket) -> None:
     viewer = await state.hub.attach(sid, send, since, stream.last_seq)
     deliver = asyncio.get_running_loop().create_task(viewer.run())
     try:
-        await _listen(ws, deliver)
+        await _listen(ws, deliver, viewer_seat)
     finally:
         state.hub.detach(viewer)
         deliver.cancel()
@@ -96,14 +102,24 @@ async def viewer_endpoint(ws: WebSocket) -> None:
         )
 
 
-async def _listen(ws: WebSocket, deliver: asyncio.Task[None]) -> None:
-    """Read what the viewer sends until it leaves, misbehaves, or delivery fails."""
+async def _listen(ws: WebSocket, deliver: asyncio.Task[None], viewer_seat: Seat) -> None:
+    """Read what the viewer sends until it leaves, misbehaves, loses access, or delivery
+    fails."""
     receive = asyncio.ensure_future(ws.receive())
     try:
         while True:
-            done, _ = await asyncio.wait({receive, deliver}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {receive, deliver},
+                timeout=viewer_seat.recheck_in(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             if deliver in done:
                 return  # the socket failed while sending; the viewer will reconnect
+            if not done:
+                if not await viewer_seat.allowed():
+                    await ws.close(CLOSE_NOT_FOUND, "no such stream")
+                    return
+                continue
             msg = receive.result()
             if msg["type"] == "websocket.disconnect":
                 return
@@ -115,10 +131,15 @@ async def _listen(ws: WebSocket, deliver: asyncio.Task[None]) -> None:
                 obj = json.loads(text)
             except ValueError:
                 obj = None
-            if not isinstance(obj, dict) or obj.get("type") != "ping":
-                await ws.close(CLOSE_PROTOCOL, 'unknown message; viewers may send {"type":"ping"}')
+            if isinstance(obj, dict) and obj.get("type") == "act":
+                await ws.send_text(await viewer_seat.act(obj))
+            elif isinstance(obj, dict) and obj.get("type") == "ping":
+                await ws.send_text('{"type":"pong"}')
+            else:
+                await ws.close(
+                    CLOSE_PROTOCOL, 'unknown message; viewers send {"type":"ping"} or "act"'
+                )
                 return
-            await ws.send_text('{"type":"pong"}')
             receive = asyncio.ensure_future(ws.receive())
     except (WebSocketDisconnect, RuntimeError):
         return

@@ -46,9 +46,24 @@ class AsyncStore:
         return await self.read(self.sync.stream, stream_id)
 
     async def events_json(
-        self, stream_id: str, since: int, limit: int, until_seq: int | None = None
+        self,
+        stream_id: str,
+        since: int,
+        limit: int,
+        until_seq: int | None = None,
+        *,
+        kinds: Sequence[str] = (),
+        sources: Sequence[str] = (),
     ) -> list[tuple[int, float, str]]:
-        return await self.read(self.sync.events_json, stream_id, since, limit, until_seq)
+        return await self.read(
+            self.sync.events_json,
+            stream_id,
+            since,
+            limit,
+            until_seq,
+            kinds=kinds,
+            sources=sources,
+        )
 
     async def heads(self, stream_ids: Sequence[str]) -> dict[str, int]:
         return await self.read(self.sync.heads, stream_ids)

@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, make_url
 
-from benchcast.events import Draft, Event
+from benchcast.events import Draft, Event, blob_refs
 from benchcast.store import migrate, schema
+
+#: What every reader gets in place of an event a moderator hid (``chat.delete``): an event of
+#: this kind, at the same seq, with data ``{"id": ITEM, "kind": THE HIDDEN EVENT'S KIND}``.
+#: It is not a kind of the contract (nothing appends it), so every fold and panel that does
+#: not know it ignores it, as they ignore any kind they do not know.
+HIDDEN = "hidden"
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 KEY_PREFIX = "bck_"
@@ -58,6 +64,9 @@ class Stream:
     last_seq: int
     last_pseq: int
     last_t: float
+    #: public | unlisted | private: the stream's own, else its channel's (audience/visibility.py).
+    visibility: str = "public"
+    channel_id: int = 0
 
     @property
     def live(self) -> bool:
@@ -81,6 +90,7 @@ class Stream:
             "live": self.live,
             "events": self.last_seq,
             "duration": self.last_t,
+            "visibility": self.visibility,
         }
 
 
@@ -243,8 +253,12 @@ class Store:
         return stream
 
     def _streams_query(self) -> Any:
-        s, c = schema.streams, schema.channels
-        return select(s, c.c.name.label("channel_name")).join(c, s.c.channel_id == c.c.id)
+        s, c, cs = schema.streams, schema.channels, schema.channel_settings
+        return (
+            select(s, c.c.name.label("channel_name"), _VISIBILITY.label("effective_visibility"))
+            .join(c, s.c.channel_id == c.c.id)
+            .outerjoin(cs, cs.c.channel_id == c.c.id)
+        )
 
     @staticmethod
     def _stream_row(row: Any) -> Stream:
@@ -258,6 +272,8 @@ class Store:
             last_seq=row.last_seq,
             last_pseq=row.last_pseq,
             last_t=row.last_t,
+            visibility=row.effective_visibility,
+            channel_id=row.channel_id,
         )
 
     def stream(self, stream_id: str) -> Stream | None:
@@ -268,12 +284,23 @@ class Store:
         return None if row is None else self._stream_row(row)
 
     def streams(
-        self, *, channel: str | None = None, live: bool | None = None, limit: int = 100
+        self,
+        *,
+        channel: str | None = None,
+        live: bool | None = None,
+        limit: int = 100,
+        listed_for: Collection[int] | None = None,
     ) -> list[Stream]:
-        """Streams, newest first."""
+        """Streams, newest first. With ``listed_for``, only those a directory may list: the
+        public ones, and every stream of the channels (ids) given (the viewer's own, or those
+        they were invited to; audience/visibility.py decides which)."""
         q = self._streams_query()
         if channel is not None:
             q = q.where(schema.channels.c.name == channel)
+        if listed_for is not None:
+            q = q.where(
+                or_(_VISIBILITY == "public", schema.streams.c.channel_id.in_(list(listed_for)))
+            )
         s = schema.streams
         heard = s.c.started_at + s.c.last_t
         cutoff = time.time() - ABANDONED_AFTER
@@ -393,40 +420,77 @@ class Store:
                 .where(s.c.id == stream_id)
                 .values(last_seq=seq, last_pseq=pseq, last_t=last_t)
             )
+            # Which blobs the stream refers to: a private stream's blobs stay private.
+            for digest in {h for ev in out for h in blob_refs(ev.kind, ev.data)}:
+                _insert_new(conn, schema.blob_refs, {"hash": digest, "stream_id": stream_id})
+        return out
+
+    def append_each(
+        self,
+        stream_id: str,
+        jobs: Sequence[
+            tuple[
+                Draft,
+                Callable[[Connection, Event], Any] | None,
+                Callable[[Connection], None] | None,
+            ]
+        ],
+    ) -> list[tuple[Event, Any] | Exception]:
+        """Append one draft per job, in order, in one transaction (one commit for many
+        audience events): for each, ``check(conn)`` runs first and may refuse it by raising
+        (before writing anything), then the draft is appended and ``then(conn, event)`` runs
+        — an index of the log (the audience's items) never disagrees with it. Returns, per
+        job, ``(event, then's result)`` or the exception its check raised."""
+        out: list[tuple[Event, Any] | Exception] = []
+        with self.engine.begin() as conn:
+            for draft, then, check in jobs:
+                if check is not None:
+                    try:
+                        check(conn)
+                    except Exception as err:
+                        out.append(err)
+                        continue
+                (ev,) = self._append(conn, stream_id, [draft], None)
+                out.append((ev, then(conn, ev) if then is not None else None))
         return out
 
     def events_json(
-        self, stream_id: str, since: int = 0, limit: int = 1000, until_seq: int | None = None
+        self,
+        stream_id: str,
+        since: int = 0,
+        limit: int = 1000,
+        until_seq: int | None = None,
+        *,
+        kinds: Sequence[str] = (),
+        sources: Sequence[str] = (),
     ) -> list[tuple[int, float, str]]:
-        """Events with seq > since, oldest first, as (seq, t, envelope JSON)."""
-        e = schema.events
-        q = select(e.c.seq, e.c.t, e.c.kind, e.c.source, e.c.data).where(
-            e.c.stream_id == stream_id, e.c.seq > since
-        )
-        if until_seq is not None:
-            q = q.where(e.c.seq <= until_seq)
-        q = q.order_by(e.c.seq).limit(limit)
+        """Events with seq > since, oldest first, as (seq, t, envelope JSON).
+
+        ``kinds`` and ``sources``, when given, keep the events whose kind (source) is one of
+        them; an entry ending in ``.`` or ``:`` is a prefix (``run.``, ``run:``)."""
+        q = _events_query(stream_id, since, limit, until_seq)
+        for column, entries in ((schema.events.c.kind, kinds), (schema.events.c.source, sources)):
+            if entries:
+                q = q.where(_one_of(column, entries))
         with self.engine.connect() as conn:
             # Rows are unpacked by position: Row.t is SQLAlchemy's own tuple accessor.
             return [
                 (seq, t, _event_json(seq, t, kind, source, data))
-                for seq, t, kind, source, data in conn.execute(q)
+                if hid is None
+                else (seq, t, _event_json(seq, t, HIDDEN, source, _tomb(hid, kind)))
+                for seq, t, kind, source, data, hid in conn.execute(q)
             ]
 
     def events(
         self, stream_id: str, since: int = 0, limit: int = 1000, until_seq: int | None = None
     ) -> list[Event]:
-        e = schema.events
-        q = select(e.c.seq, e.c.t, e.c.kind, e.c.source, e.c.data).where(
-            e.c.stream_id == stream_id, e.c.seq > since
-        )
-        if until_seq is not None:
-            q = q.where(e.c.seq <= until_seq)
-        q = q.order_by(e.c.seq).limit(limit)
+        q = _events_query(stream_id, since, limit, until_seq)
         with self.engine.connect() as conn:
             return [
                 Event(seq=seq, t=t, kind=kind, source=source, data=json.loads(data))
-                for seq, t, kind, source, data in conn.execute(q)
+                if hid is None
+                else Event(seq=seq, t=t, kind=HIDDEN, source=source, data={"id": hid, "kind": kind})
+                for seq, t, kind, source, data, hid in conn.execute(q)
             ]
 
     def iter_events(
@@ -483,11 +547,21 @@ class Store:
         if at_seq is not None:
             q = q.where(k.c.seq <= at_seq)
         q = q.order_by(k.c.seq.desc()).limit(1)
+        h = schema.hidden_events
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
-        if row is None:
-            return None
-        return Keyframe(stream_id=row.stream_id, seq=row.seq, t=row[2], state=json.loads(row.state))
+            if row is None:
+                return None
+            hidden = set(
+                conn.execute(
+                    select(h.c.item_id).where(h.c.stream_id == stream_id, h.c.seq <= row.seq)
+                ).scalars()
+            )
+        state = json.loads(row.state)
+        if hidden:
+            # Written before a moderator hid something: nobody may see it in a keyframe either.
+            state = scrub(state, hidden)
+        return Keyframe(stream_id=row.stream_id, seq=row.seq, t=row[2], state=state)
 
     def keyframe_index(self, stream_id: str) -> list[tuple[int, float]]:
         k = schema.keyframes
@@ -517,6 +591,56 @@ class Store:
                 )
             ).first()
         return None if row is None else (bytes(row.data), row.mime)
+
+
+#: A stream's visibility: its own, else its channel's, else public.
+_VISIBILITY = func.coalesce(
+    schema.streams.c.visibility, schema.channel_settings.c.visibility, "public"
+)
+
+
+def _events_query(stream_id: str, since: int, limit: int, until_seq: int | None) -> Any:
+    """The events after ``since``, each with the id of the item it carried if a moderator
+    hid it (else NULL)."""
+    e, h = schema.events, schema.hidden_events
+    q = (
+        select(e.c.seq, e.c.t, e.c.kind, e.c.source, e.c.data, h.c.item_id)
+        .outerjoin(h, (h.c.stream_id == e.c.stream_id) & (h.c.seq == e.c.seq))
+        .where(e.c.stream_id == stream_id, e.c.seq > since)
+    )
+    if until_seq is not None:
+        q = q.where(e.c.seq <= until_seq)
+    return q.order_by(e.c.seq).limit(limit)
+
+
+def _one_of(column: Any, entries: Sequence[str]) -> Any:
+    """``column`` equals one of ``entries``, or starts with one ending in ``.`` or ``:``.
+    (A prefix is compared with substr, not LIKE: SQLite's LIKE ignores case.)"""
+    exact = [x for x in entries if not x.endswith((".", ":"))]
+    tests = [column.in_(exact)] if exact else []
+    tests += [func.substr(column, 1, len(x)) == x for x in entries if x.endswith((".", ":"))]
+    return or_(*tests)
+
+
+def _tomb(item_id: str, kind: str) -> str:
+    return json.dumps({"id": item_id, "kind": kind}, separators=(",", ":"))
+
+
+def scrub(state: Any, hidden: Collection[str]) -> Any:
+    """A keyframe's state without the audience's items whose ids are in ``hidden``: every
+    object with such an ``id`` is dropped from the lists and maps that hold it (whichever
+    fold part keeps it: the chat, the questions, the catch-up list …)."""
+    if isinstance(state, dict):
+        return {
+            k: scrub(v, hidden)
+            for k, v in state.items()
+            if not (isinstance(v, dict) and v.get("id") in hidden)
+        }
+    if isinstance(state, list):
+        return [
+            scrub(v, hidden) for v in state if not (isinstance(v, dict) and v.get("id") in hidden)
+        ]
+    return state
 
 
 def _insert_new(conn: Connection, table: Any, row: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = MetaData()
 
@@ -46,6 +48,8 @@ streams = Table(
     Column("last_t", Float, nullable=False, default=0.0),
     # The lease: which publisher connection may append pseq-numbered events (ingest.py).
     Column("publisher", String(64)),
+    # public | unlisted | private; NULL: as the channel says (channel_settings).
+    Column("visibility", String(16)),
     Index("streams_channel_started", "channel_id", "started_at"),
 )
 
@@ -79,3 +83,237 @@ blobs = Table(
     Column("size", BigInteger, nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+
+# ── the audience (server/audience/) ──────────────────────────────────────────────────────
+# What the log cannot answer quickly: accounts, who may see a private stream, who is banned,
+# and an index of the audience's items (for the inbox, votes and deletions). The log stays
+# the truth of what was said; these tables only index it or hold what is not an event.
+
+#: Blobs each stream refers to, so a private stream's blobs stay private (server/blobs.py).
+blob_refs = Table(
+    "blob_refs",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("stream_id", String(16), ForeignKey("streams.id"), primary_key=True),
+)
+
+#: Values the server makes once and every process shares (the cookie signing key).
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(40), nullable=False, unique=True),
+    # The name's skeleton (audience/names.py): two names that look alike share it.
+    Column("name_key", String(160), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # admin | user
+    # Bumped to sign every session of the account out (a password change, "log out").
+    Column("session_gen", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+channel_settings = Table(
+    "channel_settings",
+    metadata,
+    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Column("visibility", String(16), nullable=False),  # public | unlisted | private
+    Column("accounts_only", Boolean, nullable=False),
+    Column("slow_seconds", Integer, nullable=False),
+    Column("filter", Text, nullable=False),  # JSON list: words, and /regexes/
+    Column("updated_at", Float, nullable=False),
+)
+
+channel_roles = Table(
+    "channel_roles",
+    metadata,
+    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("role", String(16), nullable=False),  # streamer | mod
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    Column("stream_id", String(16), ForeignKey("streams.id")),  # NULL: every stream
+    Column("user_id", Integer, ForeignKey("users.id")),  # an account's invitation…
+    Column("token_hash", String(64), unique=True),  # …or a link's (sha256 of its token)
+    Column("label", String(100), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+    Index("invites_channel", "channel_id"),
+)
+
+sanctions = Table(
+    "sanctions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    # "u:42" (an account), "g:…" (a guest), "ip:…" (a keyed hash of an address)
+    Column("subject", String(80), nullable=False),
+    Column("kind", String(16), nullable=False),  # ban | timeout
+    Column("until", Float),  # NULL: until lifted
+    Column("by", String(80), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("lifted_at", Float),
+    Index("sanctions_channel_subject", "channel_id", "subject"),
+)
+
+audience_items = Table(
+    "audience_items",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("stream_id", String(16), ForeignKey("streams.id"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("t", Float, nullable=False),
+    Column("kind", String(16), nullable=False),  # chat | question | comment | poll
+    Column("user", String(80), nullable=False),
+    Column("ip", String(64), nullable=False),  # keyed hash of the writer's address
+    Column("data", Text, nullable=False),  # the event's payload, JSON
+    Column("status", String(16), nullable=False),
+    Column("status_seq", BigInteger),
+    Column("status_t", Float),
+    Column("votes", Integer, nullable=False),
+    Column("staff_mentioned", Boolean, nullable=False),
+    Column("hidden", Boolean, nullable=False),
+    Index("audience_items_stream", "stream_id", "kind", "seq"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("item_id", String(64), ForeignKey("audience_items.id"), primary_key=True),
+    Column("user", String(80), primary_key=True),
+    Column("choice", Integer, nullable=False),  # 1: an upvote; a poll's option
+)
+
+#: Events a moderator hid (``chat.delete``): every reader gets a tombstone in their place.
+hidden_events = Table(
+    "hidden_events",
+    metadata,
+    Column("stream_id", String(16), ForeignKey("streams.id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("item_id", String(64), nullable=False),
+)
+
+# ── the archive: search, chapters, the directory, clips (store/search.py, server/archive.py) ──
+
+#: What a stream showed and said, as text with its stream time: terminal lines as they left
+#: the screen (through the VT fold, not raw bytes), files and diffs, notes, chat, questions,
+#: comments, papers, runs. Full-text indexed by the engine's own means, outside this table's
+#: declaration: an FTS5 table ``search_fts`` on SQLite, a GIN index on ``tsv`` on PostgreSQL
+#: (see ``SEARCH_ENGINE_OBJECTS``).
+search_docs = Table(
+    "search_docs",
+    metadata,
+    # INTEGER PRIMARY KEY on SQLite: the rowid the FTS5 table points at.
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("stream_id", String(16), ForeignKey("streams.id"), nullable=False),
+    Column("seq", BigInteger, nullable=False),  # the event that completed the document
+    Column("t", Float, nullable=False),  # stream time of its first line
+    Column("kind", String(16), nullable=False),  # term | file | diff | note | chat | …
+    Column("source", String(1000), nullable=False),  # term:1, a file's path, a run …
+    Column("ref", String(64)),  # the audience item it indexes (removed with it)
+    Column("activity", String(64)),  # what the streamer was doing then
+    Column("text", Text, nullable=False),
+    Column("lines", Text),  # JSON: each line's stream time, for documents of many lines
+    Column("tsv", Text().with_variant(TSVECTOR(), "postgresql")),  # PostgreSQL only
+    Index("search_docs_stream", "stream_id", "kind", "t"),
+)
+
+#: The last seq whose documents are in the index, per stream: a keyframer that rebuilds a
+#: stream's fold after a restart does not index the same output twice.
+search_progress = Table(
+    "search_progress",
+    metadata,
+    Column("stream_id", String(16), ForeignKey("streams.id"), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+#: The activities a stream went through (browse by activity).
+stream_activities = Table(
+    "stream_activities",
+    metadata,
+    Column("stream_id", String(16), ForeignKey("streams.id"), primary_key=True),
+    Column("activity", String(64), primary_key=True),
+    Index("stream_activities_activity", "activity"),
+)
+
+#: The streamer's edits to chapters after the stream; the log keeps what was folded.
+chapter_edits = Table(
+    "chapter_edits",
+    metadata,
+    Column("stream_id", String(16), ForeignKey("streams.id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("title", String(200)),  # NULL: the folded title
+    Column("summary", String(300)),  # NULL: the folded summary
+    Column("hidden", Boolean, nullable=False),
+    Column("edited_at", Float, nullable=False),
+)
+
+#: What a channel says about itself on its page.
+channel_profiles = Table(
+    "channel_profiles",
+    metadata,
+    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Column("bio", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+#: Streams a channel plans (``benchcast schedule add``), for the home page and iCal feeds.
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("tags", Text, nullable=False),  # JSON list
+    Column("starts_at", Float, nullable=False),  # unix seconds
+    Column("duration", Float, nullable=False),  # seconds
+    Column("created_at", Float, nullable=False),
+    Index("schedules_starts", "starts_at"),
+)
+
+#: A range of a stream someone marked to share: /clip/{id} plays just that.
+clips = Table(
+    "clips",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("stream_id", String(16), ForeignKey("streams.id"), nullable=False),
+    Column("start", Float, nullable=False),
+    Column("end", Float, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+#: Objects the search engines keep beside ``search_docs`` that the declaration above does not
+#: describe (the FTS5 table and its shadow tables; the GIN index): migrations make them, and
+#: schema comparisons leave them out.
+SEARCH_ENGINE_OBJECTS = frozenset(
+    {
+        "search_fts",
+        "search_fts_data",
+        "search_fts_idx",
+        "search_fts_content",
+        "search_fts_docsize",
+        "search_fts_config",
+        "search_docs_tsv",
+    }
+)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """For Alembic's comparisons: everything but ``SEARCH_ENGINE_OBJECTS``."""
+    return name not in SEARCH_ENGINE_OBJECTS

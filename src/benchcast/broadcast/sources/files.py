@@ -17,7 +17,8 @@ binaries, files over ``MAX_BYTES``, symlinks (never followed, listed as ``link``
 that is not a regular file. Text that is not UTF-8 is sent decoded as Latin-1 and listed as
 ``encoding``.
 
-Work is bounded: saves are coalesced (a burst of writes is read once per ``DEBOUNCE_MS``),
+Work is bounded: saves are coalesced (a file written in a burst is read and sent at most once
+per ``COALESCE`` seconds),
 contents go out within a byte budget (``RATE_BYTES_PER_S``; what does not fit waits for its
 turn, and coalesces with later saves meanwhile), a batch touching more than
 ``MAX_BATCH_CHANGES`` paths resends the tree instead of one event per path, and everything
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import queue
@@ -37,7 +39,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import watchfiles
@@ -61,6 +63,8 @@ RATE_BYTES_PER_S = 1024 * 1024
 BURST_BYTES = 8 * 1024 * 1024
 STEP_MS = 50
 DEBOUNCE_MS = 300
+#: A file is sent at most once per this many seconds, however often it is written.
+COALESCE = 0.25
 #: How long the watcher waits before this thread looks at wants and focus anyway.
 TICK_MS = 100
 #: Texts kept to diff against, in characters; beyond it the oldest are forgotten (their next
@@ -173,6 +177,12 @@ class FileSource:
         #: Seconds the first walk of the folder took (bench/files.py reads it).
         self.scan_seconds = 0.0
         self.scanned = threading.Event()
+        #: Set once the watcher runs: every change after it is seen.
+        self.watching = threading.Event()
+        self._since = 0.0
+        #: Listed names that stand for names JSON cannot carry (undecodable bytes): shown,
+        #: never read, never matched against what the watcher reports.
+        self._unreal: set[str] = set()
 
     # ── what other threads call ──────────────────────────────────────────────────────────
 
@@ -209,6 +219,7 @@ class FileSource:
     def _run(self) -> None:
         try:
             started = time.perf_counter()
+            self._since = time.time()
             self._send_tree(self._walk())
             self.scan_seconds = time.perf_counter() - started
             self.scanned.set()
@@ -221,8 +232,10 @@ class FileSource:
             log.exception("the file source stopped")
         finally:
             self.scanned.set()
+            self.watching.set()
 
     def _watch(self) -> None:
+        first = True
         try:
             for changes in watchfiles.watch(
                 self.root,
@@ -236,6 +249,10 @@ class FileSource:
                 force_polling=self._force_polling,
                 ignore_permission_denied=True,
             ):
+                if first:
+                    first = False
+                    self._catch_up()
+                    self.watching.set()
                 self._collect(changes)
                 self._service()
                 if not self.root.is_dir():
@@ -247,6 +264,17 @@ class FileSource:
             log.warning("file watcher failed (%s); polling instead", err)
             self._force_polling = True
             self._stop.wait(0.5)
+
+    def _catch_up(self) -> None:
+        """Files written after the walk began and before the watcher was up: changed."""
+        for rel in list(self.tree):
+            if rel in self._unreal:
+                continue
+            try:
+                if os.lstat(self.root / rel).st_mtime >= self._since:
+                    self._dirty.add(rel)
+            except OSError:
+                self._dirty.add(rel)
 
     def _root_gone(self) -> None:
         """The folder was deleted: say so (an empty tree), then wait for it to come back."""
@@ -260,6 +288,7 @@ class FileSource:
         while not self._stop.wait(0.5):
             if self.root.is_dir():
                 self.rules.invalidate()
+                self._since = time.time()
                 self._send_tree(self._walk())
                 return
 
@@ -276,7 +305,7 @@ class FileSource:
             return Entry("unreadable", 0)
         if st.st_size > MAX_BYTES:
             return Entry("large", st.st_size)
-        if PurePosixPath(rel).suffix.lower() in BINARY_EXTENSIONS:
+        if os.path.splitext(rel)[1].lower() in BINARY_EXTENSIONS:
             return Entry("binary", st.st_size)
         known = self.tree.get(rel) if remembered else None
         if known is not None and known.size == st.st_size and known.state != "large":
@@ -294,14 +323,18 @@ class FileSource:
             path = self.root / folder if folder else self.root
             try:
                 with os.scandir(path) as it:
-                    items = sorted(it, key=lambda e: e.name)
+                    # A folder of a million files is read only as far as can be listed.
+                    items = sorted(itertools.islice(it, self.max_files + 1), key=lambda e: e.name)
             except OSError:
                 continue
+            if len(items) > self.max_files:
+                truncated = True
             for item in items:
                 rel = f"{folder}/{item.name}" if folder else item.name
                 if not _printable_path(rel):
                     if len(found) < room and 0 < len(rel) <= MAX_PATH * 4:
                         found[_shown(rel)] = Entry("unreadable", 0)
+                        self._unreal.add(_shown(rel))
                     continue
                 try:
                     st = item.stat(follow_symlinks=False)
@@ -361,10 +394,12 @@ class FileSource:
             rel = os.path.relpath(full, self.root).replace(os.sep, "/")
             if rel.startswith("../") or rel in (".", ".."):
                 continue
-            poke = True
             if rel == ".git" or rel.startswith(".git/"):
+                poke = True  # a commit, a checkout, a stage: git's view changed
                 continue
-            if PurePosixPath(rel).name in RULE_FILES:
+            # What git ignores (a build writing node_modules/) does not change git's view.
+            poke = poke or not self.rules.ignored(rel)
+            if rel.rsplit("/", 1)[-1] in RULE_FILES:
                 self.rules.invalidate()
                 self._retree = True
             self._dirty.add(rel)
@@ -382,13 +417,23 @@ class FileSource:
             self._kept = 0
             self._retree = True
         if self._retree:
-            dirty = {p for p in self._dirty if p in self.sent}
+            dirty = set(self._dirty)
             self._retree_now()
             self._dirty = {p for p in dirty if p in self.tree}
         if self._dirty:
-            batch = sorted(self._dirty)
-            self._dirty.clear()
-            self._changes(batch)
+            # A file sent moments ago waits out the rest of its interval: saves coalesce.
+            now = self.clock()
+            held = {
+                p
+                for p in self._dirty
+                if p in self.sent
+                and now - self.sent[p].at < COALESCE
+                and os.path.lexists(self.root / p)
+            }
+            batch = sorted(self._dirty - held)
+            self._dirty = held
+            if batch:
+                self._changes(batch)
         for path, with_focus in list(self._deferred.items()):
             if not self._send(path, focus=with_focus):
                 break
@@ -401,7 +446,7 @@ class FileSource:
         changed: list[tuple[float, str]] = []
         tree_updates: dict[str, Entry] = {}
         for rel in batch:
-            if not _printable_path(rel):
+            if not _printable_path(rel) or rel in self._unreal:
                 continue
             try:
                 st = os.lstat(self.root / rel)
@@ -480,6 +525,7 @@ class FileSource:
                 parts = path.split("/")
                 if any("/".join(parts[:i]) in dirs for i in range(1, len(parts))):
                     deleted.append(path)
+            deleted = list(dict.fromkeys(deleted))
         if len(deleted) > MAX_BATCH_CHANGES:
             self._retree = True
             return

@@ -1,6 +1,6 @@
 """What kind of file a path names: its language on the code panel, or binary by its extension.
 
-The names are highlight.js's (web/static/js/highlight.js loads those grammars); ``ipynb`` is
+The names are highlight.js's (web/static/js/syntax.js loads those grammars); ``ipynb`` is
 a notebook, drawn as cells.
 """
 

@@ -14,9 +14,11 @@ are listed as ``secret`` and never read, whatever these patterns say.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
+from pathspec.pattern import RegexPattern
 
 RULE_FILES = (".gitignore", ".benchcastignore")
 #: Left out everywhere: git's own folder, editors' swap, backup and safe-write files.
@@ -41,6 +43,29 @@ DEFAULT_IGNORES = (
 MAX_PATTERNS = 5000
 
 
+class _Spec:
+    """A gitignore spec with a quick first question: does any of its patterns match at all?
+    (Most paths match none; pathspec then need not try its patterns one by one.)"""
+
+    def __init__(self, lines: list[str] | tuple[str, ...]) -> None:
+        self.spec = GitIgnoreSpec.from_lines(lines)
+        parts = []
+        for p in self.spec.patterns:
+            if isinstance(p, RegexPattern) and p.include is not None and p.regex is not None:
+                parts.append(re.sub(r"\(\?P<[^>]+>", "(?:", p.regex.pattern))
+        try:
+            self.any: re.Pattern[str] | None = re.compile("|".join(f"(?:{x})" for x in parts))
+        except re.error:  # pragma: no cover - pathspec's regexes always combine
+            self.any = None
+
+    def check(self, path: str) -> bool | None:
+        """True: ignored, False: re-included (``!pattern``), None: no pattern matches."""
+        if self.any is not None and self.any.search(path) is None:
+            return None
+        include: bool | None = self.spec.check_file(path).include
+        return include
+
+
 def _read_patterns(path: Path) -> list[str]:
     try:
         with path.open(encoding="utf-8", errors="replace") as f:
@@ -54,8 +79,8 @@ class IgnoreRules:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._default = GitIgnoreSpec.from_lines(DEFAULT_IGNORES)
-        self._specs: dict[str, GitIgnoreSpec | None] = {}
+        self._default = _Spec(DEFAULT_IGNORES)
+        self._specs: dict[str, _Spec | None] = {}
         self._dirs: dict[str, bool] = {}
 
     def invalidate(self) -> None:
@@ -63,7 +88,7 @@ class IgnoreRules:
         self._specs.clear()
         self._dirs.clear()
 
-    def _spec(self, folder: str) -> GitIgnoreSpec | None:
+    def _spec(self, folder: str) -> _Spec | None:
         if folder in self._specs:
             return self._specs[folder]
         base = self.root / folder if folder else self.root
@@ -72,22 +97,22 @@ class IgnoreRules:
             lines += _read_patterns(self.root / ".git" / "info" / "exclude")
         for name in RULE_FILES:
             lines += _read_patterns(base / name)
-        spec = GitIgnoreSpec.from_lines(lines) if any(s.strip() for s in lines) else None
+        spec = _Spec(lines) if any(s.strip() for s in lines) else None
         self._specs[folder] = spec
         return spec
 
     def _match(self, parts: list[str], is_dir: bool) -> bool:
         slash = "/" if is_dir else ""
-        if self._default.match_file("/".join(parts) + slash):
+        if self._default.check("/".join(parts) + slash):
             return True
         verdict: bool | None = None
         for depth in range(len(parts)):
             spec = self._spec("/".join(parts[:depth]))
             if spec is None:
                 continue
-            result = spec.check_file("/".join(parts[depth:]) + slash)
-            if result.include is not None:
-                verdict = result.include
+            result = spec.check("/".join(parts[depth:]) + slash)
+            if result is not None:
+                verdict = result
         return bool(verdict)
 
     def dir_ignored(self, rel: str) -> bool:

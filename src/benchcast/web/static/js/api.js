@@ -37,10 +37,16 @@ export function seek(id, t, signal) {
   return getJSON(`${base(id)}/seek?t=${encodeURIComponent(Math.max(0, t))}`, signal);
 }
 
-/** One page of events with seq > since (and ≤ until, if given), oldest first. */
-export async function page(id, since, { until = null, limit = 1000, signal } = {}) {
+/**
+ * One page of events with seq > since (and ≤ until, if given), oldest first. `kind` and
+ * `source` (comma-separated; an entry ending in "." or ":" is a prefix) keep only the events
+ * that match, and `limit` then counts those.
+ */
+export async function page(id, since, { until = null, limit = 1000, kind = null, source = null, signal } = {}) {
   const q = new URLSearchParams({ since: String(since), limit: String(limit) });
   if (until !== null) q.set("until", String(until));
+  if (kind) q.set("kind", kind);
+  if (source) q.set("source", source);
   const body = await getJSON(`${base(id)}/events?${q}`, signal);
   return body.events;
 }
@@ -57,4 +63,18 @@ export async function range(id, since, until, signal) {
     if (events.length < MAX_PAGE) break;
   }
   return out;
+}
+
+/**
+ * Every matching event in (since, until], page by page as they arrive (an async iterator of
+ * arrays), so a panel can draw a long history while the rest loads.
+ */
+export async function* pages(id, { since = 0, until = null, kind = null, source = null, limit = MAX_PAGE, signal } = {}) {
+  let from = since;
+  for (;;) {
+    const events = await page(id, from, { until, limit, kind, source, signal });
+    if (events.length) yield events;
+    if (events.length < limit) return;
+    from = events[events.length - 1].seq;
+  }
 }

@@ -1,0 +1,145 @@
+"""A corpus of hostile inputs for every text field the audience writes: script tags, event
+handlers, javascript: and data: URLs, SVG and MathML payloads, broken HTML, markdown-to-HTML
+tricks, template and attribute breakouts, encodings and polyglots.
+
+Each payload that could run script tries to set ``window.__xss`` (or call ``alert``, which a
+test catches as a dialog), and each that could inject an element gives it ``data-xss``: a
+test then looks for both.
+"""
+
+from __future__ import annotations
+
+_JS = "window.__xss=1"
+
+_BASE = [
+    "<script>window.__xss=1</script>",
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//xss.invalid/x.js></SCRIPT>",
+    "<script/src=data:,window.__xss=1></script>",
+    "<img src=x onerror=window.__xss=1 data-xss>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="x" onerror="window.__xss=1" data-xss="1">',
+    "<img/src/onerror=window.__xss=1>",
+    "<svg onload=window.__xss=1 data-xss>",
+    "<svg><script>window.__xss=1</script></svg>",
+    "<svg><animate onbegin=window.__xss=1 attributeName=x dur=1s>",
+    "<svg><a xlink:href=javascript:window.__xss=1><text x=20 y=20>click</text></a></svg>",
+    "<svg><use href=data:image/svg+xml;base64,PHN2ZyBpZD0neCcgb25sb2FkPSdhbGVydCgxKSc+PC9zdmc+#x>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
+    "<math href=javascript:window.__xss=1>click</math>",
+    "<body onload=window.__xss=1>",
+    "<iframe src=javascript:window.__xss=1 data-xss></iframe>",
+    '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
+    "<object data=javascript:window.__xss=1 data-xss>",
+    "<embed src=javascript:window.__xss=1>",
+    "<details open ontoggle=window.__xss=1 data-xss>",
+    "<video><source onerror=window.__xss=1></video>",
+    "<audio src=x onerror=window.__xss=1>",
+    "<input autofocus onfocus=window.__xss=1 data-xss>",
+    "<select autofocus onfocus=window.__xss=1>",
+    "<textarea autofocus onfocus=window.__xss=1>",
+    "<keygen autofocus onfocus=window.__xss=1>",
+    "<marquee onstart=window.__xss=1>",
+    "<div onmouseover=window.__xss=1 data-xss style=position:fixed;inset:0>x</div>",
+    "<a href=javascript:window.__xss=1 data-xss>click</a>",
+    '<a href="jav&#x09;ascript:window.__xss=1">tab</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;:window.__xss=1">ent</a>',
+    "<a href=' javascript:window.__xss=1'>space</a>",
+    "<form action=javascript:window.__xss=1><button data-xss>go</button></form>",
+    "<button formaction=javascript:window.__xss=1>x</button>",
+    "<isindex action=javascript:window.__xss=1 type=image>",
+    "<base href=javascript:window.__xss=1//>",
+    "<link rel=stylesheet href=javascript:window.__xss=1>",
+    "<meta http-equiv=refresh content='0;url=javascript:window.__xss=1'>",
+    "<style>@import 'javascript:window.__xss=1';</style>",
+    "<style>*{background:url(javascript:window.__xss=1)}</style>",
+    "<div style=\"background:url('javascript:window.__xss=1')\" data-xss>",
+    "<div style=x:expression(window.__xss=1)>",
+    "<table background=javascript:window.__xss=1>",
+    '<noscript><p title="</noscript><img src=x onerror=window.__xss=1>">',
+    "<template><img src=x onerror=window.__xss=1></template>",
+    "<!--<img src=x onerror=window.__xss=1>-->",
+    "--><img src=x onerror=window.__xss=1>",
+    "<![CDATA[<img src=x onerror=window.__xss=1>]]>",
+    "</textarea><img src=x onerror=window.__xss=1>",
+    "</title><img src=x onerror=window.__xss=1>",
+    "</script><script>window.__xss=1</script>",
+    "</style><img src=x onerror=window.__xss=1>",
+    '"><img src=x onerror=window.__xss=1>',
+    "'><img src=x onerror=window.__xss=1>",
+    '" onmouseover="window.__xss=1" data-xss="',
+    "' onfocus='window.__xss=1' autofocus='",
+    "<img src=`x` onerror=`window.__xss=1`>",
+    "<img src=x:alert(1) onerror=eval(src)>",
+    "<img src=x onerror=&#119;indow.__xss=1>",
+    "<img src=x onerror=\\u0077indow.__xss=1>",
+    "<<script>window.__xss=1//<</script>",
+    "<scr<script>ipt>window.__xss=1</scr</script>ipt>",
+    "<img src=x onerror=window.__xss=1 <",
+    "<img\nsrc=x\nonerror=window.__xss=1>",
+    "<img\x00src=x onerror=window.__xss=1>",
+    "<IMG SRC=x OnErRoR=window.__xss=1>",
+    "<svg/onload=window.__xss=1>",
+    "<x onclick=window.__xss=1 data-xss>click me</x>",
+    "<custom-el onpointerenter=window.__xss=1 data-xss>hover</custom-el>",
+    "<dialog open onclose=window.__xss=1 data-xss>",
+    "<portal src=javascript:window.__xss=1>",
+    "<object type=text/html data='data:text/html,<script>parent.__xss=1</script>'>",
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==" data-xss>data</a>',
+    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
+    # markdown-to-HTML tricks
+    "[click](javascript:window.__xss=1)",
+    "[click](JaVaScRiPt:window.__xss=1)",
+    "[click](javascript&#58;window.__xss=1)",
+    "[click](data:text/html,<script>alert(1)</script>)",
+    "[click](vbscript:msgbox(1))",
+    '[x](https://example.org"onmouseover="window.__xss=1)',
+    "[x](https://example.org' onmouseover='window.__xss=1)",
+    "[<img src=x onerror=window.__xss=1>](https://example.org)",
+    "[x](https://ex.org/<script>window.__xss=1</script>)",
+    '![img](x" onerror="window.__xss=1)',
+    '<https://example.org/"onmouseover="window.__xss=1>',
+    'https://example.org/"><img src=x onerror=window.__xss=1>',
+    "https://example.org/'onmouseover='window.__xss=1'",
+    "`<img src=x onerror=window.__xss=1>`",
+    "```html\n<img src=x onerror=window.__xss=1>\n```",
+    '```"><img src=x onerror=window.__xss=1>\ncode\n```',
+    "```js onerror=window.__xss=1\nx\n```",
+    "**<img src=x onerror=window.__xss=1>**",
+    "*<svg onload=window.__xss=1>*",
+    "@<img src=x onerror=window.__xss=1>",
+    "[a](https://example.org)<img src=x onerror=window.__xss=1>",
+    "> <script>window.__xss=1</script>",
+    "<a href=https://example.org target=_self onclick=window.__xss=1>link</a>",
+    # template, framework and encoding breakouts
+    "{{constructor.constructor('window.__xss=1')()}}",
+    "${window.__xss=1}",
+    "{% raw %}<script>window.__xss=1</script>{% endraw %}",
+    "%3Cscript%3Ewindow.__xss=1%3C/script%3E",
+    "&lt;script&gt;window.__xss=1&lt;/script&gt;",
+    "\\u003cscript\\u003ewindow.__xss=1\\u003c/script\\u003e",
+    "\uff1cscript\uff1ewindow.__xss=1\uff1c/script\uff1e",
+    "<scr\u0456pt>window.__xss=1</scr\u0456pt>",
+    (
+        "javascript:/*--></title></style></textarea></script></xmp><"
+        "svg/onload='+/\"/+/onmouseover=1/+/[*/[]/+window.__xss=1//'>"
+    ),
+    (
+        "jaVasCript:/*-/*`/*\\`/*'/*\"/**/(/* */oNcliCk=window.__xss=1 )//%0D%0A%0d%0a//</"
+        "stYle/</titLe/</teXtarEa/</scRipt/--!>\\x3csVg/<sVg/oNloAd=window.__xss=1//>\\x3e"
+    ),
+    "<xmp><img src=x onerror=window.__xss=1></xmp>",
+    "<plaintext><img src=x onerror=window.__xss=1>",
+    "<div id=x tabindex=1 onfocus=window.__xss=1 data-xss></div>",
+    "<img src=x onerror=window.__xss=1",
+    '<img src="x" onerror="window.__xss=1"/',
+    "<b>unclosed <i>tags <u>everywhere",
+    "</div></li></ol></section></main><img src=x onerror=window.__xss=1>",
+    "<style>body{display:none}</style>",
+    "<link rel=import href=data:text/html,<script>parent.__xss=1</script>>",
+]
+
+#: At least 100 payloads, each unique.
+PAYLOADS: list[str] = list(dict.fromkeys(_BASE))
+
+assert len(PAYLOADS) >= 100, len(PAYLOADS)
