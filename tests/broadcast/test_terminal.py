@@ -167,7 +167,7 @@ def test_garbage_bytes_and_a_24mb_burst_keep_the_stream_and_server_whole(
         env=env_clean,
     )
     assert res.returncode == 0, res.stderr
-    assert "not yet delivered" not in res.stderr
+    assert b"not yet delivered" not in res.stderr
     sid = httpx.get(server.url + "/api/streams").json()["streams"][0]["id"]
     events = archive(server.url, sid)
     text = terminal_text(events)
