@@ -309,6 +309,18 @@ export class CodePanel {
     this.bodyEl = el("div", "code-body");
     this.bodyEl.dataset.codeBody = "";
     this.bodyEl.addEventListener("click", (e) => {
+      const gutter = e.target.closest(".ln-gutter");
+      if (gutter && this.current) {
+        // The gutter is where a viewer points at a line: open the report composer on it.
+        const line = Number(gutter.parentElement.dataset.line);
+        const text = gutter.parentElement.querySelector(".ln-code")?.textContent ?? "";
+        document.dispatchEvent(
+          new CustomEvent("benchcast:report", {
+            detail: { anchor: { file: this.current, line, text: text.slice(0, 4000) }, kind: "bug" },
+          }),
+        );
+        return;
+      }
       const no = e.target.closest(".ln-no");
       if (!no) return;
       this.following = false;
