@@ -5,6 +5,8 @@ Not a test: run it by hand after changing the design, and look at the result.
 
     .venv/bin/python -m tests.browser.make_experiments_screenshot [--out DIR]
 
+writes runs.png, runs-media.png, runs-tables.png and notebook.png into DIR (build/screenshots).
+
 It starts the browser tests' real server, streams yesterday's short run, then today's live
 training script, and an IPython shell, and opens the pages in Chromium.
 """
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "screenshots")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -84,9 +84,27 @@ def test_runs_view_live_charts_overlays_figures_and_a_comment_on_a_point(
                               && f.querySelector('.rfig-slider').max >= 1; }"""
         )
         assert figure.locator("img").get_attribute("src").startswith("/blobs/")
+        page.locator('.rfig.kind-histogram[data-figure="residuals"] canvas').first.wait_for()
         figure.locator(".rfig-slider").fill("0")
         assert figure.locator(".rfig-step").inner_text() == "step 0"
         assert figure.locator(".rfig-caption").inner_text() == "baseline at step 0"
+
+        # The eval table: compare the newest step with step 0, sort, filter.
+        table = page.locator(f'.rtable[data-table="eval/samples"][data-run="{baseline}"]')
+        table.scroll_into_view_if_needed()
+        against = table.locator('select[aria-label="Compare with step"]')
+        page.wait_for_function(
+            "(s) => document.querySelector(s).options.length >= 3",
+            arg=f'.rtable[data-run="{baseline}"] select[aria-label="Compare with step"]',
+        )
+        against.select_option(label="0")
+        changed = table.locator("td.is-changed .rt-was")
+        assert changed.count() >= 12  # every prediction moved since step 0
+        table.locator(".rt-sort", has_text="target").click()
+        targets = table.locator("tbody tr td:nth-child(3) .rt-cell").all_inner_texts()
+        assert [float(x) for x in targets] == sorted(float(x) for x in targets)
+        table.locator(".rt-filter").fill("off by a lot")
+        assert "of 12 rows" in table.locator(".rt-count").inner_text()
         page.locator(".runs-scroll").evaluate("(e) => e.scrollTo(0, 0)")
 
         # A second run of the same stream overlays the first.

@@ -78,6 +78,8 @@ def train(name: str, lr: float, seed: int, until: Path | None, steps: int | None
                 verdict = "close" if abs(pred[i] - y[i]) < 0.5 else "off by a lot"
                 table.add_data(i, round(float(y[i]), 3), round(float(pred[i]), 3), verdict)
             wandb.log({"eval/samples": table}, commit=False)
+            residuals = x @ w - y
+            wandb.log({"residuals": wandb.Histogram(residuals, num_bins=40)}, commit=False)
         wandb.log(row)
         step += 1
         if steps is None:
