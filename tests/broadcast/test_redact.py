@@ -202,3 +202,32 @@ def test_only_the_redactor_constructs_scanned_events() -> None:
         if re.search(r"\bScanned\(", p.read_text())
     ]
     assert makers == ["broadcast/redact.py"]
+
+
+def test_secrets_in_file_snapshots_and_diffs_are_masked() -> None:
+    secret = FAKE["stripe-key"]
+    text = f'STRIPE = "{secret}"\n'
+    redactor = Redactor(Scanner())
+    scanned = redactor.scan(
+        [
+            Raw(
+                0.0,
+                "file.snapshot",
+                "files",
+                {"path": "pay.py", "text": text, "language": "python", "hash": "0" * 64},
+            ),
+            Raw(
+                0.1,
+                "file.patch",
+                "files",
+                {
+                    "path": "pay.py",
+                    "base": "0" * 64,
+                    "hash": "1" * 64,
+                    "diff": f"@@ -1 +1 @@\n-x = 1\n+{text}",
+                },
+            ),
+        ]
+    )
+    assert secret not in repr([s.data for s in scanned])
+    assert sum(s.data["count"] for s in scanned if s.kind == "redacted") >= 2
