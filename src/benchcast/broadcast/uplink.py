@@ -34,6 +34,9 @@ from benchcast.broadcast.spool import Spool
 log = logging.getLogger("benchcast.uplink")
 
 BATCH = 500
+#: Characters of event JSON per message; with UTF-8 and JSON escapes this stays under the
+#: server's 4 MiB message limit.
+MAX_MESSAGE_CHARS = 1024 * 1024
 MAX_IN_FLIGHT = 5000
 BACKOFF_MIN = 0.25
 BACKOFF_MAX = 15.0
@@ -227,10 +230,18 @@ class Uplink:
                 # its event, so blobs read after the batch include every one the batch needs.
                 await self._send_blobs(ws, blobs_sent)
                 if batch:
-                    await ws.send(
-                        '{"type":"events","events":[' + ",".join(s.wire() for s in batch) + "]}"
-                    )
-                    sent = batch[-1].pseq
+                    # A message stays under the server's size limit (4 MiB): a burst of 64 KiB
+                    # output events is sent as several messages, never one it would refuse.
+                    wires: list[str] = []
+                    size = 0
+                    for item in batch:
+                        wire = item.wire()
+                        if wires and size + len(wire) > MAX_MESSAGE_CHARS:
+                            break
+                        wires.append(wire)
+                        size += len(wire)
+                        sent = item.pseq
+                    await ws.send('{"type":"events","events":[' + ",".join(wires) + "]}")
                     continue
             if self._stop and self.info.acked >= self.spool.last_pseq:
                 await ws.close()
