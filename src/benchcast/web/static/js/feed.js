@@ -41,6 +41,8 @@ export class LiveFeed {
     this._ping = 0;
     this._heard = 0;
     this._stopped = false;
+    /** Milliseconds a shutting-down server asked us to wait before reconnecting (once). */
+    this._hintMs = null;
   }
 
   start() {
@@ -128,6 +130,11 @@ export class LiveFeed {
       case "viewers":
         this.on.viewers?.(msg.count);
         break;
+      case "reconnect":
+        // A server going down says when to come back; spreading the returns over that window
+        // keeps every viewer of a restarting process from landing on the next one at once.
+        if (Number.isFinite(msg.after_ms) && msg.after_ms >= 0) this._hintMs = msg.after_ms;
+        break;
       default:
         break; // "pong", and kinds of message a newer server may add
     }
@@ -157,9 +164,16 @@ export class LiveFeed {
   }
 
   _scheduleRetry() {
-    const cap = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this._attempt);
-    // Full jitter, with a floor so a flapping server is not hammered.
-    const wait = 0.1 + Math.random() * cap;
+    let wait;
+    if (this._hintMs != null) {
+      // The server's own window, capped like any backoff, still jittered across the window.
+      wait = Math.min(BACKOFF_MAX, this._hintMs / 1000) * (0.5 + Math.random() * 0.5);
+      this._hintMs = null;
+    } else {
+      const cap = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** this._attempt);
+      // Full jitter, with a floor so a flapping server is not hammered.
+      wait = 0.1 + Math.random() * cap;
+    }
     this._attempt += 1;
     this._status("waiting", { retryIn: wait });
     clearTimeout(this._retry);
