@@ -24,6 +24,7 @@ rule's name. A ``redacted`` event says how many were hidden and by which rules, 
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections import Counter, deque
@@ -41,10 +42,12 @@ from benchcast.secrets.visible import (
     ALT_SCREEN_OFF,
     ALT_SCREEN_ON,
     INCOMPLETE_ESCAPE,
-    LINE_EDITS,
     OSC,
+    edited_lines,
+    has_edits,
     mask_raw,
     project,
+    strip_colours,
 )
 from benchcast.secrets.visible import edit_line as visible_line
 
@@ -135,10 +138,12 @@ class LearningScanner:
 
     def find(self, text: str) -> list[Finding]:
         findings = self.inner.find(text)
-        learned = False
-        for f in findings:
-            if f.rule not in _NOT_LEARNED:
-                learned |= self.inner.learn(text[f.start : f.end])
+        learned = bool(
+            findings
+            and self.inner.learn_many(
+                text[f.start : f.end] for f in findings if f.rule not in _NOT_LEARNED
+            )
+        )
         self.generation += learned
         # A newly learned secret may stand again elsewhere in this same text.
         return self.inner.find(text) if learned else findings
@@ -286,33 +291,111 @@ class TermRedactor:
 
     def _scan_complete(self, complete: str) -> str:
         """Scan complete lines (``complete`` ends with a newline)."""
-        lines = _split_lines(complete)
         if self.in_key or "PRIVATE KEY" in complete:
-            return "".join(self._key_block_line(line) for line in lines)
-        complete = _osc(complete, self.scanner, self.counts)
-        lines = _split_lines(complete)
+            return "".join(self._key_block_line(line) for line in _split_lines(complete))
+        # Colours come off the whole text in one pass, reused below: for the edited lines,
+        # the scan of the raw text and these quick looks (removing colours cannot hide an OSC
+        # sequence or an edit, so one not in ``colourless`` is not in ``complete``).
+        colourless = strip_colours(complete)
+        if "\x1b]" in colourless:
+            complete = _osc(complete, self.scanner, self.counts)
+            colourless = strip_colours(complete)
         context = self.line
         self.line = ""
-        if not LINE_EDITS.search(context + complete):
+        if not context:
+            return self._scan_lines(complete, colourless)
+        if not has_edits(context + complete):
             return self._scan_plain(context, complete)
-        # Lines edited in place are scanned as shown; runs of plain lines together. Only the
-        # first line continues what was already sent of it.
+        # Only the first line continues what was already sent of it: it is scanned with that
+        # context, and the lines after it on their own.
+        cut = complete.find("\n") + 1
+        first, rest = complete[:cut], complete[cut:]
+        if has_edits(context + first):
+            out = self._scan_edited(context, first)
+        else:
+            out = self._scan_plain(context, first)
+        return out + self._scan_lines(rest) if rest else out
+
+    def _scan_lines(self, text: str, colourless: str | None = None) -> str:
+        """Scan whole lines (``text`` ends with a newline) that continue nothing already sent.
+        ``colourless``: ``strip_colours(text)``, if at hand.
+
+        The raw text is scanned first, all of it in one pass (what the edits erased may still
+        hold a secret, and a secret found anywhere in it is learned before what the edited
+        lines show is scanned). Then the edited lines are scanned as shown, all of them in one
+        pass; any that shows a secret is redrawn masked instead of sending its bytes.
+        """
+        if colourless is None:
+            colourless = strip_colours(text)
+        edited = edited_lines(text, colourless)
+        if not edited:
+            return self._scan_plain("", text, colourless)
+        raw_out, raw_found = self._mask_plain("", text, colourless)
+        # Colours never span a newline: line by line, ``colourless`` is each line's own.
+        plain_lines = colourless.split("\n")
+        shown: list[str] = []
+        line_no = pos = 0
+        for a, b in edited:
+            line_no += text.count("\n", pos, a)
+            pos = a
+            shown.append(visible_line(text[a:b], plain_lines[line_no]))
+        redraws: dict[int, str] = {}
+        for i, found in self._shown_findings(shown).items():
+            start, end = edited[i]
+            # Masks keep widths, so the masked raw text has its lines where ``text`` has
+            # them. Replayed, the masked bytes of this line give the screen with what the
+            # raw scan found already masked, column for column: the redraw starts from that,
+            # so it shows no more than the masked bytes would have.
+            screen = shown[i]
+            if raw_out[start:end] != text[start:end]:
+                screen = visible_line(raw_out[start:end])
+                if len(screen) != len(shown[i]):
+                    # The masks changed how the line is drawn: hide all of it.
+                    screen, found = shown[i], [Finding(0, len(shown[i]), found[0].rule)]
+            self.counts.update(f.rule for f in found)
+            ending = "\r\n" if text[end - 1 : end] == "\n" else ""
+            redraws[i] = "\r\x1b[K" + apply(screen, found) + ending
+        replaced = [edited[i] for i in redraws]
+        self.counts.update(
+            rule for at, rule in raw_found if not any(a <= at < b for a, b in replaced)
+        )
+        if not redraws:
+            return raw_out
         out: list[str] = []
-        plain: list[str] = []
-        for i, line in enumerate(lines):
-            before = context if i == 0 else ""
-            if LINE_EDITS.search(before + line):
-                if plain:
-                    out.append(self._scan_plain("", "".join(plain)))
-                    plain = []
-                out.append(self._scan_edited(before, line))
-            elif i == 0 and before:
-                out.append(self._scan_plain(before, line))
-            else:
-                plain.append(line)
-        if plain:
-            out.append(self._scan_plain("", "".join(plain)))
+        pos = 0
+        for i, redraw in sorted(redraws.items()):
+            start, end = edited[i]
+            out.append(raw_out[pos:start])
+            out.append(redraw)
+            pos = end
+        out.append(raw_out[pos:])
         return "".join(out)
+
+    def _shown_findings(self, shown: list[str]) -> dict[int, list[Finding]]:
+        """Scan what edited lines show (joined, one pass); the findings in each line that
+        shows a secret, by its index."""
+        joined = "\n".join(shown)
+        findings = self.scanner.find(joined)
+        if not findings:
+            return {}
+        starts: list[int] = []
+        pos = 0
+        for line in shown:
+            starts.append(pos)
+            pos += len(line) + 1
+        per_line: dict[int, list[Finding]] = {}
+        for f in findings:
+            i = bisect.bisect_right(starts, f.start) - 1
+            # A finding that runs on past the end of a line is cut there, and goes on in
+            # the next line.
+            while i < len(shown) and starts[i] < f.end:
+                lo, hi = max(f.start, starts[i]), min(f.end, starts[i] + len(shown[i]))
+                if lo < hi:
+                    per_line.setdefault(i, []).append(
+                        Finding(lo - starts[i], hi - starts[i], f.rule)
+                    )
+                i += 1
+        return per_line
 
     def _key_block_line(self, line: str) -> str:
         """Inside a private key block every line is hidden, however the block arrives."""
@@ -340,28 +423,41 @@ class TermRedactor:
     def _scan_partial(self, rest: str) -> str:
         rest = _osc(rest, self.scanner, self.counts)
         context = self.line
-        if LINE_EDITS.search(context + rest):
+        if has_edits(context + rest):
             out = self._scan_edited(context, rest)
         else:
             out = self._scan_plain(context, rest)
         self.line = (self.line + out)[-MAX_LINE_CONTEXT:]
         return out
 
-    def _scan_plain(self, context: str, text: str) -> str:
-        """Mask in place; ``context`` (already sent) is scanned with it, not re-sent."""
+    def _scan_plain(self, context: str, text: str, colourless: str | None = None) -> str:
+        """Mask in place; ``context`` (already sent) is scanned with it, not re-sent.
+        ``colourless``: ``text`` without its colours, if at hand (only with no context)."""
+        out, found = self._mask_plain(context, text, colourless)
+        self.counts.update(rule for _at, rule in found)
+        return out
+
+    def _mask_plain(
+        self, context: str, text: str, colourless: str | None = None
+    ) -> tuple[str, list[tuple[int, str]]]:
+        """``_scan_plain`` without counting: the masked text (as long as ``text``), and each
+        finding as (where it starts in ``text``, -1 if in the context; its rule)."""
         # A secret is shorter than this; scanning more of what was already sent costs time.
         context = context[-MAX_SCAN_CONTEXT:]
         whole = context + text
-        proj = project(whole)
+        proj = project(whole, colourless if not context else None)
         offset = len(project(context).plain) if context else 0
         findings = self._continue_mask_at(proj.plain, offset) + self.scanner.find(proj.plain)
         if not findings:
-            return text
-        self.counts.update(f.rule for f in findings)
+            return text, []
+        found = []
+        for f in findings:
+            at = proj.raw_span(f.start, f.start + 1)
+            found.append((at[0] - len(context) if at and f.start >= offset else -1, f.rule))
         # Only the new text can still be changed; a finding reaching into the context is
         # masked from where the new text begins.
         spans = [(max(f.start, offset), f.end, f.rule) for f in findings if f.end > offset]
-        return mask_raw(whole, proj, spans)[len(context) :]
+        return mask_raw(whole, proj, spans)[len(context) :], found
 
     def _continue_mask_at(self, plain: str, offset: int) -> list[Finding]:
         found = self._continue_mask(plain[offset:])

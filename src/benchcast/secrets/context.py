@@ -9,6 +9,7 @@ code (``os.environ[...]``, ``cfg.key``) never count.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -137,10 +138,20 @@ def entropy(value: str) -> float:
 
 def name_parts(name: str) -> list[str]:
     """``AWS_SECRET_ACCESS_KEY`` → [aws, secret, access, key]; ``apiKey`` → [api, key]."""
+    return list(_name_parts(name))
+
+
+# Names repeat (the same code and the same log lines scroll by again and again); they are
+# names, not values, so remembering them keeps nothing secret.
+@functools.lru_cache(maxsize=4096)
+def _name_parts(name: str) -> tuple[str, ...]:
     parts: list[str] = []
-    for chunk in re.split(r"[_.:\-]+", name):
+    for chunk in _NAME_SPLIT.split(name):
         parts.extend(p.lower() for p in _CAMEL.findall(chunk))
-    return parts
+    return tuple(parts)
+
+
+_NAME_SPLIT = re.compile(r"[_.:\-]+")
 
 
 def _sequential(value: str) -> bool:
@@ -186,13 +197,41 @@ class Assignment:
 
 def classify(name: str, value: str) -> str | None:
     """The rule id if ``name = value`` assigns a secret, else None."""
-    parts = name_parts(name)
+    if (name, value) in _NOT_SECRET:
+        return None
+    rule = _classify(name, value)
+    if rule is None:
+        if len(_NOT_SECRET) >= MAX_NOT_SECRET:
+            _NOT_SECRET.clear()
+        _NOT_SECRET.add((name, value))
+    return rule
+
+
+#: Assignments judged not to hold a secret (``tokenizer = AutoTokenizer…``, the same log lines
+#: again and again), so the verdict is not worked out again. Only those: a value found to be
+#: a secret is never kept here.
+_NOT_SECRET: set[tuple[str, str]] = set()
+MAX_NOT_SECRET = 8192
+
+
+def _classify(name: str, value: str) -> str | None:
+    parts = _name_parts(name)
     if not parts:
         return None
     last = parts[-1]
-    if _boring(value, password=last in PASSWORD_PARTS):
-        return None
+    # What the name says is checked first: it is cheap, and it settles most assignments in
+    # ordinary output (``tokenizer = …``, ``key_id: …``) before the value is looked at.
     if any(p in NOT_SECRET_PARTS for p in parts[-2:]) or "public" in parts:
+        return None
+    secret_name = (
+        last in PASSWORD_PARTS
+        or (len(parts) >= 2 and parts[-2] + last in {"passwd"})
+        or last in KEY_PARTS
+        or "".join(parts[-2:]) in KEY_PARTS
+    )
+    if not secret_name and len(value) < 32:
+        return None  # only a long, very random value counts under any other name
+    if _boring(value, password=last in PASSWORD_PARTS):
         return None
     if last in PASSWORD_PARTS or (len(parts) >= 2 and parts[-2] + last in {"passwd"}):
         return "password-assignment" if len(value) >= 6 and entropy(value) >= 2.0 else None
@@ -217,7 +256,7 @@ def classify(name: str, value: str) -> str | None:
 
 def classify_name(name: str) -> bool:
     """Whether ``name`` reads as the name of a password, key or token."""
-    parts = name_parts(name)
+    parts = _name_parts(name)
     if not parts or any(p in NOT_SECRET_PARTS for p in parts[-2:]):
         return False
     return parts[-1] in PASSWORD_PARTS or parts[-1] in KEY_PARTS or "".join(parts[-2:]) in KEY_PARTS
@@ -253,8 +292,10 @@ def find_assignments(text: str) -> list[Assignment]:
 
 
 # After a secret word in a name: the rest of the name, the operator, the value.
+# Possessive (*+): no character the name, the spaces or the operator gave back could start
+# what follows them, so backtracking into them is only wasted time on every near miss.
 _AFTER_WORD = re.compile(
-    r"[A-Za-z0-9_.-]*[\"']?\s*(?::=|=>|=|:)[ \t]*(?P<quote>[\"'`]?)"
+    r"[A-Za-z0-9_.-]*+[\"']?\s*+(?::=|=>|=|:)[ \t]*+(?P<quote>[\"'`]?)"
     r"(?P<value>[^\s\"'`,;<>(){}\[\]=:]{6,400}={0,2})"
 )
 # Before a long run: a name and an operator.
@@ -262,7 +303,31 @@ _BEFORE_VALUE = re.compile(
     r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::=|=>|=|:)[ \t]*"
     r"[\"'`]?$"
 )
-_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+_VALUE_END = re.compile(r"[^ \t\r\n\"'`,;<>(){}\[\]]*")
+
+
+def _after_operator(text: str, pos: int) -> bool:
+    """Whether ``_BEFORE_VALUE`` may match just before ``pos``: an operator, spaces, a quote.
+    Its search tries every start in the window, so a cheap look first pays."""
+    if pos > 0 and text[pos - 1] == "\n":
+        return True  # "$" also matches before a final newline: leave it to the pattern
+    k = pos
+    if k > 0 and text[k - 1] in "\"'`":
+        k -= 1
+    while k > 0 and text[k - 1] in " \t":
+        k -= 1
+    return k > 0 and text[k - 1] in ":=>"
+
+
+def _name_start(text: str, end: int) -> int:
+    """Where the run of name characters that ends at ``end`` (inclusive) begins."""
+    lo = max(0, end - 200)
+    window = text[lo : end + 1]
+    start = lo + len(window.rstrip(_NAME_CHARS))
+    while start == lo and start > 0 and text[start - 1] in _NAME_CHARS:
+        start -= 1  # a name longer than the window: rare, walk on
+    return start
 
 
 def assignments_near(text: str, word_ends: list[int], run_starts: list[int]) -> list[Assignment]:
@@ -274,18 +339,20 @@ def assignments_near(text: str, word_ends: list[int], run_starts: list[int]) -> 
     """
     out: list[Assignment] = []
     seen: set[int] = set()
+    tried: set[int] = set()  # values already judged (a name may hold two secret words)
     for end in sorted(set(word_ends)):
         m = _AFTER_WORD.match(text, end + 1)
         if m is None:
             continue
-        start = end
-        while start > 0 and text[start - 1] in _NAME_CHARS:
-            start -= 1
+        vstart = m.start("value")
+        if vstart in tried:
+            continue
+        tried.add(vstart)
+        start = _name_start(text, end)
         name = text[start : m.start("quote")].rstrip(" \t:=>\"'")
         value = m.group("value")
         if m.group("quote") and value.endswith(m.group("quote")):
             value = value[:-1]
-        vstart = m.start("value")
         if vstart in seen or not name or not (name[0].isalpha() or name[0] == "_"):
             continue
         rule = classify(name, value)
@@ -293,14 +360,13 @@ def assignments_near(text: str, word_ends: list[int], run_starts: list[int]) -> 
             seen.add(vstart)
             out.append(Assignment(vstart, vstart + len(value), rule))
     for pos in run_starts:
-        if pos in seen:
+        if pos in seen or not _after_operator(text, pos):
             continue
         b = _BEFORE_VALUE.search(text, max(0, pos - 120), pos)
         if b is None:
             continue
-        stop = pos
-        while stop < len(text) and text[stop] not in " \t\r\n\"'`,;<>(){}[]":
-            stop += 1
+        run = _VALUE_END.match(text, pos)
+        stop = run.end() if run is not None else pos
         value = text[pos:stop]
         rule = classify(b.group("name"), value)
         if rule is not None:

@@ -3,8 +3,9 @@
 ``Scanner.find(text)`` returns the spans to hide. It is stateless; the streaming redactor on
 the streamer's machine decides what text to give it (whole lines, the visible screen) and the
 server gives it every string it accepts. One Aho-Corasick pass over the text finds both the
-known values (in all their encodings) and the keywords that gate the provider rules, so text
-with nothing suspicious costs one pass and a couple of cheap regex searches.
+known values (in all their encodings) and the keywords that gate the provider rules, and one
+byte-level pass finds the long token-like runs that may be encoded or random values, so text
+with nothing suspicious costs two passes in C and no per-character work in Python.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import ahocorasick
+import ahocorasick_rs
 
 from benchcast.secrets.context import assignments_near, classify_name
 from benchcast.secrets.known import encodings
@@ -37,10 +38,16 @@ CONTEXT_KEYWORDS = (
     "cookie",
     "sig",
 )
-_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+#: A token-like run this long may be an encoded or random value (see ``_runs``).
+MIN_RUN = 20
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-# Tokens holding a percent escape or a JSON escape: the candidates for decoding.
 _HEXISH = re.compile(r"[0-9a-fA-F]+")
+# Where a token may hold a percent escape or a JSON escape: the candidates for decoding. A
+# token without a valid escape decodes to itself, so only these positions are worth a look.
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_JSON_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4})')
+#: At most this many escapes are followed up per text (each costs a decode and a scan).
+MAX_ESCAPES = 2000
 _TYPED_ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::=|=|:)\s*[\"']?"
     r"(?P<value>[^\s\"'=:]*)$"
@@ -63,6 +70,9 @@ _CONTEXT_RULES = {
 }
 _SCHEMES = ("bearer", "basic", "token", "digest", "apikey")
 MAX_DEPTH = 2
+#: Below this many pattern characters the automaton is a full DFA (fastest to search; its size
+#: grows with the patterns); above it, a contiguous NFA (a learned secret adds a dozen forms).
+DFA_LIMIT = 40_000
 
 
 @dataclass(frozen=True)
@@ -129,17 +139,29 @@ def _printable(data: bytes) -> str | None:
 class Scanner:
     """Finds secrets. ``known`` are literal values (held in memory only, never written).
 
-    One Aho-Corasick automaton over the lowercased text finds rule keywords, context words
-    and known values in a single pass; exact case is checked afterwards on the few hits
-    (a rule's regular expression does it for keywords; known values are compared).
+    One Aho-Corasick automaton over the text as ASCII bytes (``_ascii``: one byte per
+    character, so positions carry over), letters folded to lower case, finds rule keywords,
+    context words and known values in a single pass; exact case and characters are checked
+    afterwards on the few hits (a case-sensitive rule's keyword and a known value must match
+    as written). The same bytes give the long runs (``_runs``).
     """
 
     def __init__(self, known: Iterable[str] = (), rules: Iterable[Rule] = RULES) -> None:
         self.rules = tuple(rules)
-        self._known: dict[str, set[str]] = {}  # lowercased form → the forms themselves
+        self._known: dict[str, set[str]] = {}  # form, ASCII-lowercased → the forms
         self._known_prefixes: set[str] = set()
         self._keyword_prefixes: set[str] = set()
-        self._auto = ahocorasick.Automaton()
+        # The automaton's patterns (ASCII-lowercased, as ``_ascii`` bytes) and, by pattern
+        # index, what a hit means: the rules it gates (with the spellings that count, None
+        # for any case), whether it is a context word, the known values (exact forms) it
+        # stands for.
+        self._patterns: list[bytes] = []
+        self._index: dict[bytes, int] = {}
+        self._gates: list[tuple[tuple[int, frozenset[str] | None], ...]] = []
+        self._is_context: list[bool] = []
+        self._known_forms: list[set[str] | None] = []
+        self._auto: ahocorasick_rs.BytesAhoCorasick | None = None
+        self._context_only: list[bool] = []  # context words that gate no rule, known no value
         # Rules whose keyword begins the secret itself (ghp_, AKIA, sk-ant-): a token that
         # starts with one is held while it is typed. Context keywords (://, bearer) are not.
         self._prefix_rules = {
@@ -148,49 +170,107 @@ class Scanner:
             if not r.nocase and r.group == 0 and r.id not in _CONTEXT_RULES
         }
         for i, rule in enumerate(self.rules):
+            spellings: dict[str, set[str]] = {}
             for kw in rule.keywords:
-                self._tag(kw.lower(), ("rule", i, len(kw)))
+                spellings.setdefault(kw.lower(), set()).add(kw)
                 if len(kw) >= 2 and not rule.nocase and rule.id not in _CONTEXT_RULES:
                     self._keyword_prefixes.update(kw[:j] for j in range(2, len(kw) + 1))
+            for low, kws in spellings.items():
+                idx = self._pattern(low)
+                # A case-sensitive rule's regular expression holds its keyword as written,
+                # so a hit in another case cannot lead to a match: it is dropped at once.
+                self._gates[idx] += ((i, None if rule.nocase else frozenset(kws)),)
         for kw in CONTEXT_KEYWORDS:
-            self._tag(kw, ("context", 0, len(kw)))
+            self._is_context[self._pattern(kw)] = True
         for value in known:
             self._add_known(value)
-        self._auto.make_automaton()
+        self._build()
 
-    def _tag(self, word: str, tag: tuple[str, int, int]) -> None:
-        existing = self._auto.get(word, ())
-        if tag not in existing:
-            self._auto.add_word(word, (*existing, tag))
+    def _pattern(self, word: str) -> int:
+        """The index of ``word`` (ASCII-lowercased already) among the patterns."""
+        key = _ascii(word)
+        idx = self._index.get(key)
+        if idx is None:
+            idx = self._index[key] = len(self._patterns)
+            self._patterns.append(key)
+            self._gates.append(())
+            self._is_context.append(False)
+            self._known_forms.append(None)
+        return idx
+
+    def _build(self) -> None:
+        """(Re)build the automaton over every pattern."""
+        self._context_only = [
+            context and not gates and forms is None
+            for context, gates, forms in zip(
+                self._is_context, self._gates, self._known_forms, strict=True
+            )
+        ]
+        if not self._patterns:
+            self._auto = None
+            return
+        size = sum(len(p) for p in self._patterns)
+        impl = (
+            ahocorasick_rs.Implementation.DFA
+            if size <= DFA_LIMIT
+            else ahocorasick_rs.Implementation.ContiguousNFA
+        )
+        self._auto = ahocorasick_rs.BytesAhoCorasick(self._patterns, implementation=impl)
 
     def _add_known(self, value: str) -> None:
         for form in encodings(value):
-            low = form.lower()
-            if len(low) != len(form):
-                continue  # lowercasing changed its length; matched by its other forms
+            low = _ascii_lower(form)
             forms = self._known.setdefault(low, set())
             if form in forms:
                 continue
             forms.add(form)
             self._known_prefixes.update(form[:i] for i in range(2, len(form) + 1))
-            self._tag(low, ("known", 0, len(form)))
+            idx = self._pattern(low)
+            # Forms that differ only outside ASCII share a pattern ("?" stands for the rest).
+            same = self._known_forms[idx]
+            if same is None:
+                same = self._known_forms[idx] = set()
+            same.add(form)
 
     def learn(self, value: str) -> bool:
         """Treat a secret found by a rule as a known value from now on, so it is hidden
         wherever it appears next — under a name no rule would suspect, or encoded."""
-        if (
-            len(value) < 8
-            or value in self._known.get(value.lower(), ())
-            or len(self._known) > 50_000
-        ):
-            return False
-        self._add_known(value)
-        self._auto.make_automaton()
-        return True
+        return self.learn_many([value]) > 0
+
+    def learn_many(self, values: Iterable[str]) -> int:
+        """``learn`` each of ``values``, rebuilding the automaton once; how many were new."""
+        learned = 0
+        for value in values:
+            if (
+                len(value) < 8
+                or value in self._known.get(_ascii_lower(value), ())
+                or len(self._known) > 50_000
+            ):
+                continue
+            self._add_known(value)
+            learned += 1
+        if learned:
+            self._build()
+        return learned
 
     @property
     def known_count(self) -> int:
         return sum(len(v) for v in self._known.values())
+
+    def _hits(self, text: str, data: bytes) -> list[tuple[int, int, int]]:
+        """Every (pattern index, start, end) in ``text``, overlapping ones included. ``data``
+        is ``_ascii(text)``."""
+        if self._auto is None:
+            return []
+        hits = self._auto.find_matches_as_indexes(data.lower(), overlapping=True)
+        if "\u212a" in text:
+            # The Kelvin sign lowercases to an ASCII "k": text.lower() holds a keyword that
+            # the ASCII fold does not ("to\u212aen"). Known values match as written.
+            more = self._auto.find_matches_as_indexes(
+                _ascii(_lower(text)).lower(), overlapping=True
+            )
+            hits = sorted(set(hits) | {h for h in more if self._known_forms[h[0]] is None})
+        return hits
 
     def hold_start(self, tail: str) -> Hold | None:
         """Where the unfinished end of ``tail`` might be the start of a secret still arriving.
@@ -210,17 +290,16 @@ class Scanner:
         if len(token) > 400:
             return None
         starts = [
-            end - klen + 1
-            for end, tags in (self._auto.iter(token.lower()) if self._auto.kind else ())
-            for tag, n, klen in tags
-            if tag == "rule"
-            and n in self._prefix_rules
-            and klen >= 3
-            and token[end - klen + 1 : end + 1] in self.rules[n].keywords
-            and (end - klen < 0 or not token[end - klen].isalnum())
+            start
+            for idx, start, end in self._hits(token, _ascii(token))
+            for n, _spellings in self._gates[idx]
+            if n in self._prefix_rules
+            and end - start >= 3
+            and token[start:end] in self.rules[n].keywords
+            and (start == 0 or not token[start - 1].isalnum())
         ]
         if starts:
-            return Hold(token_start + int(min(starts)), strong=True)
+            return Hold(token_start + min(starts), strong=True)
         before = tail[:token_start]
         m = _INTRODUCES_SECRET.search(before)
         if m and (m.group("name") is None or classify_name(m.group("name"))):
@@ -247,20 +326,23 @@ class Scanner:
         findings: list[Finding] = []
         rule_hits: dict[int, list[int]] = {}
         context_hits: list[int] = []
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lowercase to two: keep positions exact
-            low = text.translate(_ASCII_LOWER)
-        if self._auto.kind:
-            for end, tags in self._auto.iter(low):
-                for tag, n, klen in tags:
-                    if tag == "rule":
-                        rule_hits.setdefault(n, []).append(end)
-                    elif tag == "context":
-                        context_hits.append(end)
-                    elif (
-                        text[end - klen + 1 : end + 1] in self._known[low[end - klen + 1 : end + 1]]
-                    ):
-                        findings.append(Finding(end - klen + 1, end + 1, "known-value"))
+        data = _ascii(text)
+        hits = self._hits(text, data)
+        if hits:
+            is_context, gates, known_forms = self._is_context, self._gates, self._known_forms
+            # Positions are of a hit's last character (what assignments_near expects).
+            context_hits = [end - 1 for idx, _start, end in hits if is_context[idx]]
+            # Most hits are context words alone ("token", "key"): the rest are few.
+            context_only = self._context_only
+            for idx, start, end in hits:
+                if context_only[idx]:
+                    continue
+                for n, spellings in gates[idx]:
+                    if spellings is None or text[start:end] in spellings:
+                        rule_hits.setdefault(n, []).append(end - 1)
+                forms = known_forms[idx]
+                if forms is not None and text[start:end] in forms:
+                    findings.append(Finding(start, end, "known-value"))
         for i, ends in rule_hits.items():
             rule = self.rules[i]
             # A rule's match lies on the line of its keyword (a key block spans lines).
@@ -272,13 +354,7 @@ class Scanner:
                     findings.append(Finding(m.start(rule.group), m.end(rule.group), rule.id))
         # A long random run may be a value under any name (the generic context rule); hashes
         # and ids (hex, one case) never qualify, and are most of the long runs in practice.
-        # A long random run may be a value under any name (the generic context rule); hashes
-        # and ids (hex, one case) never qualify, and are most of the long runs in practice.
-        encoded_runs = [
-            (m.start(), m.end())
-            for m in _RUN.finditer(text)
-            if not (m.group().islower() or m.group().isupper() or _HEXISH.fullmatch(m.group()))
-        ]
+        encoded_runs = _runs(text, data)
         long_runs = [start for start, stop in encoded_runs if stop - start >= 32]
         if context_hits or long_runs:
             findings.extend(
@@ -287,14 +363,15 @@ class Scanner:
             )
         if depth < MAX_DEPTH:
             findings.extend(self._decoded(text, depth, encoded_runs))
-        return _merge(findings)
+        return _merge(findings) if findings else findings
 
     def _decoded(self, text: str, depth: int, runs: list[tuple[int, int]]) -> list[Finding]:
         """Encoded runs whose decoded text holds a secret: the whole run is the finding.
 
         Base64 candidates are the mixed-case runs of 20+ characters (hashes and ids are hex
         or one case, and are most long runs in ordinary output); only those that decode to
-        mostly printable text are scanned again.
+        mostly printable text are scanned again. Percent- and JSON-escaped candidates are the
+        tokens around a valid escape (a token without one decodes to itself).
         """
         out: list[Finding] = []
         done: set[int] = set()
@@ -303,30 +380,96 @@ class Scanner:
             decoded = _b64(text[start:stop])
             if decoded is not None and self.find(decoded, depth + 1):
                 out.append(Finding(start, stop, "encoded-secret"))
-        for pos in _positions(text, "%"):
-            start, stop = _token_around(text, pos)
-            if start in done:
-                continue
-            done.add(start)
-            token = text[start:stop]
-            if len(token) < 16:
-                continue  # "50%", "a%2Fb": too short to hide a secret
-            decoded = urllib.parse.unquote(token)
-            if decoded != token and self.find(decoded, depth + 1):
-                out.append(Finding(start, stop, "encoded-secret"))
-        for pos in _positions(text, "\\"):
-            start, stop = _token_around(text, pos)
-            if start in done:
-                continue
-            done.add(start)
-            token = text[start:stop].strip("\"'")
-            try:
-                decoded = json.loads(f'"{token}"')
-            except ValueError:
-                continue
-            if decoded != token and self.find(decoded, depth + 1):
-                out.append(Finding(start, stop, "encoded-secret"))
+        if "%" in text:
+            for pos in _escapes(text, _PERCENT_ESCAPE):
+                start, stop = _token_around(text, pos)
+                if start in done:
+                    continue
+                done.add(start)
+                token = text[start:stop]
+                if len(token) < 16:
+                    continue  # "a%2Fb": too short to hide a secret
+                decoded = urllib.parse.unquote(token)
+                if decoded != token and self.find(decoded, depth + 1):
+                    out.append(Finding(start, stop, "encoded-secret"))
+        if "\\" in text:
+            for pos in _escapes(text, _JSON_ESCAPE):
+                start, stop = _token_around(text, pos)
+                if start in done:
+                    continue
+                done.add(start)
+                token = text[start:stop].strip("\"'")
+                try:
+                    decoded = json.loads(f'"{token}"')
+                except ValueError:
+                    continue
+                if decoded != token and self.find(decoded, depth + 1):
+                    out.append(Finding(start, stop, "encoded-secret"))
         return out
+
+
+def _ascii(text: str) -> bytes:
+    """``text`` as bytes, one per character: ASCII as it is, anything else ``?``. Keywords
+    and run characters are ASCII, so this is all the automaton and ``_runs`` need to see,
+    and a position in it is a position in ``text``."""
+    return text.encode("ascii", "replace")
+
+
+def _ascii_lower(text: str) -> str:
+    """``text`` with ASCII letters lowercased, and nothing else changed (as ``bytes.lower``)."""
+    return text.translate(_ASCII_LOWER) if not text.isascii() else text.lower()
+
+
+def _lower(text: str) -> str:
+    """``text`` lowercased, position for position (a few characters lowercase to two: those
+    are left as they are, and only ASCII letters are folded)."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+# Byte classes for ``_runs``: run characters ([A-Za-z0-9+/_-]) become "a", all else a space.
+_RUN_CLASSES = bytes(
+    0x61 if i < 128 and (chr(i).isalnum() or chr(i) in "+/_-") else 0x20 for i in range(256)
+)
+_RUN_SEED = b"a" * MIN_RUN
+
+
+def _runs(text: str, data: bytes) -> list[tuple[int, int]]:
+    """Each maximal run of ``[A-Za-z0-9+/_-]`` of ``MIN_RUN`` characters or more, with up to
+    two ``=`` after it, as (start, stop) positions — except those in one case or all hex
+    (hashes, ids, paths, words), which never hide an encoded secret. ``data`` is
+    ``_ascii(text)``.
+
+    The same spans as ``re.finditer(r"[A-Za-z0-9+/_-]{20,}={0,2}")``, found in a byte-level
+    pass (translate, then find) instead of a regular expression that tries every position of
+    every word: ordinary output is mostly words shorter than that.
+    """
+    classes = data.translate(_RUN_CLASSES)
+    start = classes.find(_RUN_SEED)
+    out: list[tuple[int, int]] = []
+    n = len(text)
+    while start >= 0:
+        stop = classes.find(b" ", start + MIN_RUN)
+        if stop < 0:
+            stop = n
+        pad = stop
+        while pad < n and pad - stop < 2 and text[pad] == "=":
+            pad += 1
+        run = text[start:pad]
+        if not (run.islower() or run.isupper() or _HEXISH.fullmatch(run)):
+            out.append((start, pad))
+        start = classes.find(_RUN_SEED, stop)
+    return out
+
+
+def _escapes(text: str, pattern: re.Pattern[str]) -> list[int]:
+    """Where ``pattern`` (an escape) occurs in ``text``; at most ``MAX_ESCAPES``."""
+    out: list[int] = []
+    for m in pattern.finditer(text):
+        out.append(m.start())
+        if len(out) >= MAX_ESCAPES:
+            break
+    return out
 
 
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=")
@@ -351,15 +494,6 @@ def _token_around(text: str, pos: int) -> tuple[int, int]:
     while stop < len(text) and text[stop] not in _TOKEN_STOP:
         stop += 1
     return start, stop
-
-
-def _positions(text: str, char: str, limit: int = 200) -> list[int]:
-    out: list[int] = []
-    pos = text.find(char)
-    while pos >= 0 and len(out) < limit:
-        out.append(pos)
-        pos = text.find(char, pos + 1)
-    return out
 
 
 # What help texts put after a flag: metavars and types, not values.

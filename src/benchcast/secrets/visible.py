@@ -22,6 +22,49 @@ _HIDDEN = re.compile(ESCAPE.pattern + "|" + INVISIBLE.pattern)
 INCOMPLETE_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*|\x1b?|[PX^_][^\x1b]*)?$")
 OSC = re.compile(r"\x1b\](\d+);([^\x07\x1b]*)(\x07|\x1b\\)")
 LINE_EDITS = re.compile(r"[\b\x7f]|\r(?!\n)|\x1b\[[0-9;]*[KCDPX@G]")
+# The three kinds of in-line edit, each with a literal start that the regular expression engine
+# finds quickly (one pattern for all three tries every position of the text).
+_LONE_CR = re.compile(r"\r(?!\n)")
+_CSI_EDIT = re.compile(r"\x1b\[[0-9;]*[KCDPX@G]")
+_RUBOUT = re.compile(r"[\b\x7f]")
+
+
+def has_edits(text: str) -> bool:
+    """Whether ``text`` edits a line in place: ``LINE_EDITS.search(text) is not None``."""
+    return (
+        "\b" in text
+        or "\x7f" in text
+        or _LONE_CR.search(text) is not None
+        or ("\x1b[" in text and _CSI_EDIT.search(text) is not None)
+    )
+
+
+def edited_lines(text: str, colourless: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``text`` (split after newlines) that ``LINE_EDITS``
+    matches in, in order. ``colourless``: ``strip_colours(text)``, if at hand."""
+    patterns = [_LONE_CR]
+    # A colour sequence holds one ESC, its first character, so it can neither hold nor break
+    # up an edit sequence: one not in ``colourless`` (fewer ESCs to try) is not in ``text``.
+    if "\x1b[" in text and (colourless is None or _CSI_EDIT.search(colourless)):
+        patterns.append(_CSI_EDIT)
+    if "\b" in text or "\x7f" in text:
+        patterns.append(_RUBOUT)
+    # The next match of each kind; once a line is listed, each search goes on after it.
+    following = [p.search(text) for p in patterns]
+    lines: list[tuple[int, int]] = []
+    while True:
+        nearest = min((m.start() for m in following if m is not None), default=-1)
+        if nearest < 0:
+            return lines
+        start = text.rfind("\n", 0, nearest) + 1
+        end = text.find("\n", nearest) + 1 or len(text)
+        lines.append((start, end))
+        following = [
+            p.search(text, end) if m is not None and m.start() < end else m
+            for p, m in zip(patterns, following, strict=True)
+        ]
+
+
 ALT_SCREEN_ON = re.compile(r"\x1b\[\?(?:1049|1047|47)h")
 ALT_SCREEN_OFF = re.compile(r"\x1b\[\?(?:1049|1047|47)l")
 
@@ -45,26 +88,67 @@ class Projection:
         if self.plain is self.raw:
             return list(range(start, end))
         if self._where is None:
-            where: list[int] = []
-            pos = 0
-            for m in _HIDDEN.finditer(self.raw):
-                where.extend(range(pos, m.start()))
-                pos = m.end()
-            where.extend(range(pos, len(self.raw)))
-            self._where = where
+            self._where = _kept(self.raw)
         return self._where[start:end]
 
 
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def project(raw: str) -> Projection:
-    if "\x1b" not in raw and not INVISIBLE.search(raw):
-        return Projection(raw, raw)
+def strip_colours(text: str) -> str:
+    """``text`` without its colour sequences (SGR), the escapes nearly all output has."""
+    return _SGR.sub("", text) if "\x1b" in text else text
+
+
+_INVISIBLE_CHARS = INVISIBLE.pattern[1:-1]
+
+
+def _has_invisible(text: str) -> bool:
+    # ASCII text (a flag Python keeps on every string) holds none; otherwise a handful of
+    # substring tests are several times faster than one character-class search.
+    return not text.isascii() and any(c in text for c in _INVISIBLE_CHARS)
+
+
+def _strip(text: str, where: list[int], pattern: re.Pattern[str]) -> tuple[str, list[int]]:
+    """``pattern.sub("", text)``, and the positions (from ``where``) of what is kept."""
+    parts: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        parts.append(text[pos : m.start()])
+        kept.extend(where[pos : m.start()])
+        pos = m.end()
+    parts.append(text[pos:])
+    kept.extend(where[pos:])
+    return "".join(parts), kept
+
+
+def _kept(raw: str) -> list[int]:
+    """The raw position of each character of ``project(raw).plain``, found by the same passes
+    (a sequence can form only once another is removed: the map must follow the same steps)."""
+    text, where = raw, list(range(len(raw)))
+    if "\x1b" in text:
+        text, where = _strip(text, where, _SGR)
+        if "\x1b" in text:
+            text, where = _strip(text, where, ESCAPE)
+    if _has_invisible(text):
+        text, where = _strip(text, where, INVISIBLE)
+    return where
+
+
+def project(raw: str, colourless: str | None = None) -> Projection:
+    """What ``raw`` shows, in as few passes as the text needs. ``colourless``, if given, is
+    ``_SGR.sub("", raw)``, already at hand."""
+    if "\x1b" not in raw:
+        return Projection(raw, INVISIBLE.sub("", raw) if _has_invisible(raw) else raw)
     # Colours are nearly all the escapes in ordinary output; their simple pattern is faster.
-    plain = _SGR.sub("", raw)
-    if "\x1b" in plain or INVISIBLE.search(plain):
-        plain = _HIDDEN.sub("", plain)
+    plain = _SGR.sub("", raw) if colourless is None else colourless
+    if "\x1b" in plain:
+        # Escape sequences all start with ESC, which the engine finds quickly; the pattern
+        # that also matches invisible characters would try every position instead.
+        plain = ESCAPE.sub("", plain)
+    if _has_invisible(plain):
+        plain = INVISIBLE.sub("", plain)
     return Projection(raw, plain)
 
 
@@ -86,8 +170,62 @@ _CURSOR_MOVE = re.compile(r"\x1b\[[0-9;]*[CDPX@G]")
 _ERASE = re.compile(r"\x1b\[([012]?)K")
 
 
-def _overlay(raw: str) -> str:
-    """Fast path for progress bars: carriage returns and line erases only."""
+# What prints nothing once escape sequences are gone: C0 controls other than tab and carriage
+# return, DEL, and the invisible characters.
+_UNPRINTED = re.compile("[\x00-\x08\x0a-\x0c\x0e-\x1f\x7f" + INVISIBLE.pattern[1:])
+
+
+# Escape sequences that neither move the cursor nor change what a line shows: colours
+# (``_SGR``) and modes (the cursor hidden while a bar redraws).
+_MODES = re.compile(r"\x1b\[\?[0-9;]*[hl]")
+_ERASES_LINE = ("\x1b[2K", "\x1b[0K", "\x1b[K")  # at the start of a line: all of it
+_ERASES_REST = ("\x1b[0K", "\x1b[K")  # after the text of a redraw: what older ones left
+
+
+def _overlay(raw: str, colourless: str) -> str:
+    """Fast path for progress bars: carriage returns and line erases only. ``colourless`` is
+    ``raw`` without its colours (``_SGR``)."""
+    plain = colourless
+    if "\x1b[?" in plain:
+        plain = _MODES.sub("", plain)
+    if plain.endswith("\n"):
+        plain = plain[:-1]  # prints nothing (and would make the line look unprintable)
+    if "\x1b" in plain:
+        parts = plain.split("\r")
+        first = 0  # the redraws before this one no longer show
+        # Bars that erase the line as they redraw it (rich: "\r\x1b[2K…", git: "…\x1b[K"):
+        # after such a redraw the line holds exactly its text. Other erases take the slow path.
+        for i, part in enumerate(parts):
+            if "\x1b" not in part:
+                continue
+            body = part
+            for seq in _ERASES_LINE:
+                if body.startswith(seq):
+                    body = body[len(seq) :]
+                    break
+            for seq in _ERASES_REST:
+                if body.endswith(seq):
+                    body = body[: -len(seq)]
+                    break
+            if "\x1b" in body:
+                return _overlay_erases(raw)
+            parts[i] = body
+            first = i
+        plain = "\r".join(parts[first:])
+    # Each redraw overwrites the line from its start, so what shows is the last redraw, then
+    # what longer earlier ones left.
+    if not plain.replace("\r", "").isprintable():  # two quick passes, often saving a slow one
+        plain = _UNPRINTED.sub("", plain)
+    parts = plain.split("\r")
+    shown = parts[-1]
+    for part in reversed(parts):
+        if len(part) > len(shown):
+            shown += part[len(shown) :]
+    return shown.rstrip()
+
+
+def _overlay_erases(raw: str) -> str:
+    """``_overlay`` for lines with escape sequences other than colours (line erases)."""
     shown = ""
     for seg in raw.split("\r"):
         cursor = 0
@@ -119,11 +257,24 @@ _CONTROLS = {c: None for c in range(32) if c not in (9, 13)}
 _CONTROLS[0x7F] = None
 
 
-def edit_line(raw: str) -> str:
+def edit_line(raw: str, colourless: str | None = None) -> str:
     """The line as the screen shows it after backspaces, carriage returns, erases and cursor
-    moves within it. Colours are dropped; only the characters matter here."""
-    if "\b" not in raw and "\x7f" not in raw and not _CURSOR_MOVE.search(raw):
-        return _overlay(raw)
+    moves within it. Colours are dropped; only the characters matter here.
+
+    ``colourless``, if given, is ``_SGR.sub("", raw)`` (a trailing newline may be left off),
+    already at hand when the line was cut from a larger text.
+    """
+    if "\b" not in raw and "\x7f" not in raw:
+        if colourless is None:
+            colourless = _SGR.sub("", raw) if "\x1b" in raw else raw
+        # Removing colours cannot break up a cursor move (a colour holds no ESC but its
+        # first), so none left means none in ``raw``: the common case needs no look at it.
+        if (
+            "\x1b" not in colourless
+            or not _CURSOR_MOVE.search(colourless)
+            or not _CURSOR_MOVE.search(raw)
+        ):
+            return _overlay(raw, colourless)
     buf: list[str] = []
     cur = 0
     i = 0
