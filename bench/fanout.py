@@ -573,7 +573,9 @@ async def baseline_main(a: argparse.Namespace) -> None:
 
 VARIANTS_HELP = (
     "'+'-joined changes: nodeflate (no permessage-deflate), immediate (no frame cap: "
-    "frame every append at once), switch (sys.setswitchinterval(0.0005))"
+    "frame every append at once), switch (sys.setswitchinterval(0.0005)), asgi (uvicorn's "
+    "plain websockets protocol: no raw socket, so every viewer gets a queue and a task and "
+    "each frame goes through ASGI send, as before the one-pass writer)"
 )
 
 
@@ -594,6 +596,14 @@ def variant_main(variant: str, argv: list[str]) -> int:
                     super().__init__(*args, **kw)
 
             run.uvicorn.Config = _Config
+        elif part == "asgi":
+
+            class _AsgiConfig(run.uvicorn.Config):  # type: ignore[misc]
+                def __init__(self, *args: Any, **kw: Any) -> None:
+                    kw["ws"] = "websockets-sansio"
+                    super().__init__(*args, **kw)
+
+            run.uvicorn.Config = _AsgiConfig
         elif part == "immediate":
             hub.FRAME_BURST = 1e9  # no frame cap at all
         elif part == "switch":

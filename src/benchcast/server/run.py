@@ -14,6 +14,7 @@ from uvicorn.config import LOGGING_CONFIG
 from benchcast.bus.base import default_node
 from benchcast.server.app import create_app
 from benchcast.server.logs import log_config
+from benchcast.server.wsraw import ViewerProtocol
 
 #: Largest websocket message the server reads (a publisher batch); bigger ones are refused.
 WS_MAX_SIZE = 4 * 1024 * 1024
@@ -72,6 +73,9 @@ def _config(
         log_level=log_level,
         # An embedded server logs as uvicorn does by default, under the host program's output.
         log_config=LOGGING_CONFIG if embedded else log_config(log_level, log_format, node),
+        # uvicorn's websockets protocol that also hands the hub each viewer's socket, so a live
+        # frame is serialized once and written to every viewer in one pass (server/wsraw.py).
+        ws=ViewerProtocol,
         ws_max_size=WS_MAX_SIZE,
         # Off: deflate compresses every frame once per viewer (a zlib context each), a third
         # of the server's CPU at 1,000 viewers, to save bytes a text stream barely has.

@@ -20,9 +20,9 @@ exist; a viewer of a private stream who loses access is closed with 4404 within 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -33,6 +33,7 @@ from benchcast.server.state import (
     reconnect_message,
     say_and_close,
 )
+from benchcast.server.wsraw import raw_socket
 
 CLOSE_PROTOCOL = 4400
 CLOSE_NOT_FOUND = 4404
@@ -77,24 +78,16 @@ async def viewer_endpoint(ws: WebSocket) -> None:
     }
     await send(json.dumps(hello, separators=(",", ":")))
     if since_arg is None:
-        kf = await state.store.keyframe(sid)
+        kf = await state.hub.keyframe_message(sid, stream.last_seq)
         if kf is not None:
-            await send(
-                json.dumps(
-                    {"type": "keyframe", "seq": kf.seq, "t": kf.t, "state": kf.state},
-                    separators=(",", ":"),
-                )
-            )
-            since = kf.seq
-    viewer = await state.hub.attach(sid, send, since, stream.last_seq)
-    deliver = asyncio.get_running_loop().create_task(viewer.run())
+            since, text = kf
+            await send(text)
+    viewer = await state.hub.attach(sid, send, since, stream.last_seq, raw_socket(ws.scope))
     try:
-        await _listen(ws, deliver, viewer_seat)
+        await _listen(ws, viewer.ended, viewer_seat)
     finally:
         state.hub.detach(viewer)
-        deliver.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await deliver
+        await viewer.stopped()
     if viewer.retired:
         # This process is going away; the viewer resumes from its last seq on another.
         await say_and_close(
@@ -102,19 +95,20 @@ async def viewer_endpoint(ws: WebSocket) -> None:
         )
 
 
-async def _listen(ws: WebSocket, deliver: asyncio.Task[None], viewer_seat: Seat) -> None:
+async def _listen(ws: WebSocket, deliver: asyncio.Future[None], viewer_seat: Seat) -> None:
     """Read what the viewer sends until it leaves, misbehaves, loses access, or delivery
-    fails."""
+    stops (``deliver``: the socket failed while sending, or the hub closed the viewer)."""
     receive = asyncio.ensure_future(ws.receive())
     try:
         while True:
+            waiting: set[asyncio.Future[Any]] = {receive, deliver}
             done, _ = await asyncio.wait(
-                {receive, deliver},
+                waiting,
                 timeout=viewer_seat.recheck_in(),
                 return_when=asyncio.FIRST_COMPLETED,
             )
             if deliver in done:
-                return  # the socket failed while sending; the viewer will reconnect
+                return  # closed by the hub, or the socket failed (the viewer will reconnect)
             if not done:
                 if not await viewer_seat.allowed():
                     await ws.close(CLOSE_NOT_FOUND, "no such stream")
