@@ -3,19 +3,24 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import create_engine, update
+from sqlalchemy import text as sql
 
 from benchcast.events import Draft, validate_payload
 from benchcast.replay.fold import StreamFold
 from benchcast.replay.searchdocs import StreamIndexer, reindex
-from benchcast.store import schema
+from benchcast.store import migrate, schema
+from benchcast.store import search as search_module
 from benchcast.store.archive import Archive
-from benchcast.store.database import Store
+from benchcast.store.database import Store, engine_url
 from benchcast.store.search import Doc, Query, QueryError, parse
 
 DAY = 86400.0
@@ -149,6 +154,71 @@ def test_filters_channel_tag_activity_kind_and_dates(store: Store) -> None:
     recent = search(store, "tokenizer", order="recent")
     assert [h.channel for h in recent][:2] == ["bo", "bo"]
     assert search(store, "tokeni*") and search(store, "tokenizer", limit=1, offset=3)
+
+
+def test_filters_reach_past_the_ranking_window_and_facets_are_not_words(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A window of 2: "loss" is ranked among its 2 newest matches that pass the filters.
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    note = [(1.0, "note", "notes", {"text": "loss spike"})]
+    for i in range(5):
+        stream_with(store, f"lab{i}", note, started=START + i * DAY)
+    assert len(search(store, "loss")) == 5
+    assert [h.channel for h in search(store, "loss", channel="lab0")] == ["lab0"]
+    assert [h.channel for h in search(store, "loss", until=START + DAY)] == ["lab0"]
+    assert {h.channel for h in search(store, "loss", limit=2, offset=3)} <= {"lab0", "lab1"}
+    assert len(search(store, "loss", limit=2, offset=3)) == 2
+    # Filters that leave too many streams to name in the index query: checked on the rows.
+    monkeypatch.setattr(search_module, "MAX_FACET_STREAMS", 0)
+    assert [h.channel for h in search(store, "loss", channel="lab0")] == ["lab0"]
+    assert [h.channel for h in search(store, "loss", until=START + DAY)] == ["lab0"]
+    assert len(search(store, "loss", since=START + DAY, order="recent")) == 4
+    assert search(store, "loss", activity="x" * 3000) == []  # longer than any activity
+    assert search(store, "loss", stream="s" * 3000) == []
+    # A document's facets (its kind, stream, activity) are index tokens no query can type.
+    kind_token = search_module.facet("k", "note")
+    assert search(store, kind_token) == [] and search(store, kind_token[:4] + "*") == []
+
+
+def test_an_index_made_before_facets_is_rebuilt_with_them(store: Store) -> None:
+    specs = [
+        (0.0, "activity", "stream", {"mode": "debugging"}),
+        (1.0, "note", "notes", {"text": "tokenizer bug"}),
+    ]
+    stream_with(store, "ada", specs)
+    said = {"user": "u:1", "name": "bo", "role": "viewer"}
+    chat = [(1.0, "chat.message", "chat", {"id": "m1", "text": "tokenizer?", **said})]
+    stream_with(store, "bo", chat)
+    url = store.url
+    store.close()
+    # Back to the index as 0004 made it (no facets), then forward: rebuilt from the rows.
+    spec = importlib.util.spec_from_file_location(
+        "facets_migration", migrate.MIGRATIONS / "versions" / "0006_search_facets.py"
+    )
+    assert spec is not None and spec.loader is not None
+    facets_migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(facets_migration)
+    engine = create_engine(engine_url(url))
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        facets_migration.downgrade()
+    with engine.connect() as conn:  # no facets left in the index
+        if conn.dialect.name == "postgresql":
+            facets = "SELECT count(*) FROM search_docs WHERE tsv::text LIKE '%''\\_k%'"
+        else:
+            facets = "SELECT count(*) FROM sqlite_master WHERE sql LIKE '%facets%'"
+        assert conn.execute(sql(facets)).scalar() == 0
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        facets_migration.upgrade()
+    engine.dispose()
+    again = Store(url)
+    try:
+        assert len(search(again, "tokenizer")) == 2
+        assert [h.channel for h in search(again, "tokenizer", activity="debugging")] == ["ada"]
+        assert [h.channel for h in search(again, "tokeni*", kinds=("chat",))] == ["bo"]
+        assert [h.channel for h in search(again, "tokenizer", channel="bo")] == ["bo"]
+    finally:
+        again.close()
 
 
 def test_only_public_streams_are_listed(store: Store) -> None:

@@ -13,10 +13,18 @@ query language:
 A hit knows its stream time: a document of many terminal lines keeps each line's time
 (``Doc.lines``), and the hit points at the line that matched, so its link opens the stream at
 the moment that line was on screen.
+
+Filters are answered by the index too, not after it: every document is also indexed under
+*facet* tokens — its kind, its stream and its activity — that no typed word can produce (a
+column of their own in FTS5, lexemes starting with ``_`` in the tsvector). A filtered query is
+one index lookup, and ranking sees only the documents that pass the filters. Streams chosen
+by channel, tag or date become a list of stream facets (up to ``MAX_FACET_STREAMS``; more, and
+they are checked against ``search_docs`` instead).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -24,19 +32,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Engine,
+    Text,
     and_,
     bindparam,
+    case,
+    cast,
     column,
     delete,
     func,
     insert,
     literal,
     literal_column,
+    null,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Connection
 
 from benchcast.store import schema
@@ -57,13 +71,22 @@ KINDS = (
     "marker",
     "now",
     "commit",
+    "transcript",
 )
 MAX_QUERY = 200
 #: Documents ranked at most for one query: a word in more is ranked among the newest this many.
 RANK_WINDOW = 2000
 MAX_TERMS = 12
+#: Streams a filter may name as index facets. A filter that leaves more streams (a wide date
+#: range on a big archive), or more than 16 that are over ``1 / FACET_SHARE`` of them all (a
+#: common tag), is checked against the documents' table instead: most matches pass it, so
+#: walking the newest matches fills the window sooner than the index joins a long list.
+MAX_FACET_STREAMS = 500
+FACET_SHARE = 5
 _WORD = re.compile(r"[^\W_]+")
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
+#: What a word (or the start of one) must look like to be, or begin, a facet token.
+_FACET_LIKE = re.compile(r"[ksa][0-9a-f]*")
 
 
 class QueryError(ValueError):
@@ -173,14 +196,65 @@ def _fts5(terms: Sequence[Term]) -> str:
     return " AND ".join('"' + " ".join(t.words) + '"' + ("*" if t.prefix else "") for t in terms)
 
 
-def _tsquery(terms: Sequence[Term]) -> str:
+def _tsquery(terms: Sequence[Term], *, phrases: bool = True) -> str:
+    # phrases=False: a phrase's words anywhere in the document, which the GIN index answers
+    # without reading the documents (a phrase needs each candidate's positions).
     parts = []
     for t in terms:
         ws = list(t.words)
         if t.prefix:
             ws[-1] += ":*"
-        parts.append("(" + " <-> ".join(ws) + ")")
+        parts.append("(" + (" <-> " if phrases else " & ").join(ws) + ")")
     return " & ".join(parts)
+
+
+# ── facets: the filters, as index tokens ─────────────────────────────────────────────────
+
+
+def facet(name: str, value: str) -> str:
+    """The index token of a document's kind (``k``), stream (``s``) or activity (``a``): the
+    field letter and the value's UTF-8 in hex, one letters-and-digits word whatever the value.
+
+    The same token is made in SQL by the migration that indexed the facets (0006) and, on
+    SQLite, by the ``search_fts_source`` view; they must agree."""
+    return name + value.encode().hex()
+
+
+def doc_facets(kind: str, stream_id: str, activity: str | None) -> list[str]:
+    """A document's facet tokens."""
+    out = [facet("k", kind), facet("s", stream_id)]
+    if activity is not None:
+        out.append(facet("a", activity))
+    return out
+
+
+@dataclass
+class _Facets:
+    """A query's filters as facets: every group must match one of its tokens, and no
+    document may match any of ``exclude``."""
+
+    groups: list[list[str]] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+
+    def fts5(self, terms: Sequence[Term]) -> str:
+        out = f"({_fts5(terms)})"
+        # A facet token is a word too, to FTS5: words that could be one must be found in
+        # the text column. Only then, as the column filter makes FTS5 read every match's
+        # positions (it doubles the cost of a common word).
+        if any(_FACET_LIKE.fullmatch(w) for t in terms for w in t.words):
+            out = f"(text : {out})"
+        for group in self.groups:
+            out += " AND facets : (" + " OR ".join(group) + ")"
+        if self.exclude:
+            out = f"({out}) NOT facets : (" + " OR ".join(self.exclude) + ")"
+        return out
+
+    def tsquery(self) -> str | None:
+        # Quoted, and cast rather than parsed: the parser would split "_s…" into words.
+        parts = ["(" + " | ".join(f"'_{t}'" for t in g) + ")" for g in self.groups]
+        if self.exclude:
+            parts.append("!(" + " | ".join(f"'_{t}'" for t in self.exclude) + ")")
+        return " & ".join(parts) if parts else None
 
 
 # ── finding the moment and the context of a hit ──────────────────────────────────────────
@@ -291,20 +365,24 @@ class SearchIndex:
                 for doc in docs
             ]
             if self.postgres:
-                for row in rows:
+                for row, doc in zip(rows, docs, strict=True):
                     row["norm"] = " ".join(words(str(row["text"])))
-                stmt = insert(d).values(
-                    tsv=func.to_tsvector(literal_column("'simple'::regconfig"), bindparam("norm"))
-                )
+                    tokens = doc_facets(doc.kind, stream_id, doc.activity)
+                    row["facets"] = ["_" + f for f in tokens]
+                simple: Any = literal_column("'simple'::regconfig")
+                words_tsv = func.to_tsvector(simple, bindparam("norm"))
+                facets_tsv = func.array_to_tsvector(bindparam("facets", type_=ARRAY(Text)))
+                stmt = insert(d).values(tsv=words_tsv.op("||")(facets_tsv))
                 conn.execute(stmt, rows)
             else:
                 # One writer at a time on SQLite: the new rows are those past the old maximum.
+                # The view search_fts_source gives each row's text and facets.
                 before = conn.execute(select(func.coalesce(func.max(d.c.id), 0))).scalar_one()
                 conn.execute(insert(d), rows)
                 conn.execute(
                     text(
-                        "INSERT INTO search_fts(rowid, text) "
-                        "SELECT id, text FROM search_docs WHERE id > :before"
+                        "INSERT INTO search_fts(rowid, text, facets) "
+                        "SELECT id, text, facets FROM search_fts_source WHERE id > :before"
                     ),
                     {"before": before},
                 )
@@ -323,11 +401,12 @@ class SearchIndex:
         d = schema.search_docs
         where = and_(d.c.stream_id == stream_id, d.c.ref.in_(refs))
         if not self.postgres:
+            # FTS5 forgets a row given exactly what it indexed: the view's text and facets.
             conn.execute(
                 text(
-                    "INSERT INTO search_fts(search_fts, rowid, text) "
-                    "SELECT 'delete', id, text FROM search_docs "
-                    "WHERE stream_id = :sid AND ref IN :refs"
+                    "INSERT INTO search_fts(search_fts, rowid, text, facets) "
+                    "SELECT 'delete', id, text, facets FROM search_fts_source WHERE id IN "
+                    "(SELECT id FROM search_docs WHERE stream_id = :sid AND ref IN :refs)"
                 ).bindparams(bindparam("refs", expanding=True)),
                 {"sid": stream_id, "refs": refs},
             )
@@ -339,8 +418,9 @@ class SearchIndex:
         if not self.postgres:
             conn.execute(
                 text(
-                    "INSERT INTO search_fts(search_fts, rowid, text) "
-                    "SELECT 'delete', id, text FROM search_docs WHERE stream_id = :sid"
+                    "INSERT INTO search_fts(search_fts, rowid, text, facets) "
+                    "SELECT 'delete', id, text, facets FROM search_fts_source WHERE id IN "
+                    "(SELECT id FROM search_docs WHERE stream_id = :sid)"
                 ),
                 {"sid": stream_id},
             )
@@ -361,11 +441,12 @@ class SearchIndex:
     def search(self, query: Query) -> list[Hit]:
         """Hits for ``query``, best first (or newest first), each at its exact moment.
 
-        Two steps: the matching documents' ids are ranked (a narrow query the engine can
-        sort cheaply), then the page's documents are read. Words found in more than
-        ``RANK_WINDOW`` documents are ranked among their newest ``RANK_WINDOW`` matches
-        (more, when filters leave fewer than a page of them there): ranking every match of
-        "loss" in a thousand hours of training logs would cost more than it tells.
+        Two steps: the matching documents' ids are ranked, then the page's documents are
+        read. The filters are part of the index lookup (see the module docstring), and a
+        word found in more than ``RANK_WINDOW`` documents that pass them is ranked among its
+        newest ``RANK_WINDOW`` (more, when a later page needs them): ranking every match of
+        "loss" in a thousand hours of training logs would cost more than it tells. One index
+        lookup gives the window and its scores.
         """
         terms = parse(query.text)
         d, s, c = schema.search_docs, schema.streams, schema.channels
@@ -375,56 +456,42 @@ class SearchIndex:
             only, hidden = self._streams(conn, query)
         if only is not None and not only:
             return []
-        if self.postgres:
-            tsq = func.to_tsquery(literal_column("'simple'::regconfig"), _tsquery(terms))
-            rowid: Any = d.c.id
-            q = select(d.c.id).select_from(d).where(d.c.tsv.op("@@")(tsq))
-            score: Any = func.ts_rank(d.c.tsv, tsq).desc()
-            docs = True
-        else:
-            fts = table("search_fts", column("rowid"), column("rank"))
-            rowid = fts.c.rowid  # constraints on it reach FTS5 itself
-            q = select(fts.c.rowid).where(literal_column("search_fts").op("MATCH")(_fts5(terms)))
-            score = fts.c.rank
-            docs = False
-        words_only = q
+        # No stored value is longer than its column; as a facet, one could be too long for
+        # an index token (PostgreSQL's end at 2,047 bytes).
+        for value, col in ((query.activity, d.c.activity), (query.stream, d.c.stream_id)):
+            if value and len(value) > (getattr(col.type, "length", None) or len(value)):
+                return []
+        facets = _Facets()
         doc_filters: list[Any] = []
         if only is not None:
-            doc_filters.append(d.c.stream_id.in_(only))
-        if hidden:
-            doc_filters.append(d.c.stream_id.not_in(hidden))
-        if query.stream:
-            doc_filters.append(d.c.stream_id == query.stream)
-        if query.activity:
-            doc_filters.append(d.c.activity == query.activity)
-        if query.kinds:
-            doc_filters.append(d.c.kind.in_(list(query.kinds)))
-        if doc_filters:
-            if not docs:
-                q = q.join(d, d.c.id == rowid)
-            q = q.where(*doc_filters)
-        with self.engine.connect() as conn:
-            page = (query.limit, query.offset)
-            if query.order == "recent":
-                ids = self._ids(conn, q.order_by(rowid.desc()), page)
+            few = len(only) <= min(16, MAX_FACET_STREAMS)
+            if few or len(only) <= min(MAX_FACET_STREAMS, self._stream_count() // FACET_SHARE):
+                facets.groups.append([facet("s", x) for x in only])
             else:
-                # Rank within the newest matches of the words (ignoring filters, which the
-                # engine cannot apply as cheaply); widen while the filters leave the page
-                # short, up to every match.
-                ids = []
-                for window in (RANK_WINDOW, RANK_WINDOW * 8, None):
-                    bounded = q
-                    if window is not None:
-                        oldest = conn.execute(
-                            words_only.order_by(rowid.desc()).offset(window - 1).limit(1)
-                        ).scalar()
-                        if oldest is not None:
-                            bounded = q.where(rowid >= oldest)
-                        else:
-                            window = None
-                    ids = self._ids(conn, bounded.order_by(score), page)
-                    if window is None or len(ids) == query.limit:
-                        break
+                doc_filters.append(d.c.stream_id.in_(only))
+        if hidden:
+            if len(hidden) <= MAX_FACET_STREAMS:
+                facets.exclude += [facet("s", x) for x in hidden]
+            else:
+                doc_filters.append(d.c.stream_id.not_in(hidden))
+        if query.stream:
+            facets.groups.append([facet("s", query.stream)])
+        if query.activity:
+            facets.groups.append([facet("a", query.activity)])
+        if query.kinds:
+            facets.groups.append([facet("k", k) for k in query.kinds])
+        with self.engine.connect() as conn:
+            if query.order == "recent":
+                ids = [
+                    row[0]
+                    for row in conn.execute(
+                        self._window(terms, facets, doc_filters, None, scored=False)
+                        .limit(query.limit)
+                        .offset(query.offset)
+                    )
+                ]
+            else:
+                ids = self._ranked(conn, terms, facets, doc_filters, query)
             if not ids:
                 return []
             cols = [
@@ -470,10 +537,126 @@ class SearchIndex:
             )
         return hits
 
-    @staticmethod
-    def _ids(conn: Connection, q: Any, page: tuple[int, int]) -> list[int]:
-        limit, offset = page
-        return [row[0] for row in conn.execute(q.limit(limit).offset(offset))]
+    def _ranked(
+        self,
+        conn: Connection,
+        terms: Sequence[Term],
+        facets: _Facets,
+        doc_filters: list[Any],
+        query: Query,
+    ) -> list[int]:
+        """The page's ids, best first: ranked within the newest matches, a window widened
+        only while it was full and the page is still short (a later page, or phrases on
+        PostgreSQL, whose window holds candidates that may not be phrase matches)."""
+        if not self.postgres:
+            for window in (RANK_WINDOW, RANK_WINDOW * 8, None):
+                # SQLite ranks the window itself (cheaper than handing 2,000 rows over);
+                # whether the window was full is asked only when the page is short.
+                w = self._window(terms, facets, doc_filters, window).subquery()
+                q = select(w.c.id).order_by(w.c.score, w.c.id.desc())
+                ids = [r[0] for r in conn.execute(q.limit(query.limit).offset(query.offset))]
+                if window is None or len(ids) == query.limit:
+                    break
+                if conn.execute(select(func.count()).select_from(w)).scalar_one() < window:
+                    break
+            return ids
+        top = conn.execute(select(func.max(schema.search_docs.c.id))).scalar() or 0
+        # Left to itself, the planner walks the primary key backwards and tests each row's
+        # tsvector, which it prices as cheap; reading each from TOAST is not (a word in 4%
+        # of a big archive: 50,000 rows read for a window of 2,000). The GIN index's
+        # bitmap, bounded by an id range below, touches only the matches.
+        conn.execute(text("SET LOCAL enable_indexscan = off"))
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        page = slice(query.offset, query.offset + query.limit)
+        for window in (RANK_WINDOW, RANK_WINDOW * 8, None):
+            if window is None:
+                rows = conn.execute(self._window(terms, facets, doc_filters, None)).all()
+            else:
+                rows = self._newest(conn, terms, facets, doc_filters, window, top)
+            # ts_rank: higher is better. Ties: newest first. A score of NULL is a candidate
+            # without the phrase.
+            scored = ((-r[1], -r[0]) for r in rows if r[1] is not None)
+            ids = [-neg_id for _score, neg_id in heapq.nsmallest(page.stop, scored)[page]]
+            if window is None or len(rows) < window or len(ids) == query.limit:
+                break
+        conn.execute(text("RESET enable_indexscan"))
+        conn.execute(text("RESET enable_seqscan"))
+        return ids
+
+    def _newest(
+        self,
+        conn: Connection,
+        terms: Sequence[Term],
+        facets: _Facets,
+        doc_filters: list[Any],
+        window: int,
+        top: int,
+    ) -> list[Any]:
+        """PostgreSQL: the window's (id, score) rows, read from the newest documents first.
+        A common word fills the window from them; a range that falls short tells how often
+        the query matches, so the next is sized to fill the window; the third is all."""
+        span = 4 * window
+        rows: list[Any] = []
+        for probe in range(3):
+            since = top - span if span < top and probe < 2 else None
+            q = self._window(terms, facets, doc_filters, window, since=since)
+            rows = list(conn.execute(q).all())
+            if len(rows) == window or since is None:
+                break
+            span = span * 16 if not rows else int(span * window / len(rows) * 1.5)
+        return rows
+
+    def _window(
+        self,
+        terms: Sequence[Term],
+        facets: _Facets,
+        doc_filters: list[Any],
+        window: int | None,
+        *,
+        scored: bool = True,
+        since: int | None = None,
+    ) -> Any:
+        """The newest ``window`` matches (all: None), newest first: (id, score) rows, or ids
+        alone when not ``scored``; only documents with ids over ``since`` (PostgreSQL)."""
+        d = schema.search_docs
+        if since is not None:
+            doc_filters = [*doc_filters, d.c.id > since]
+        if self.postgres:
+            phrase = any(len(t.words) > 1 for t in terms)
+            words_q = func.to_tsquery(
+                literal_column("'simple'::regconfig"), _tsquery(terms, phrases=False)
+            )
+            text_q = func.to_tsquery(literal_column("'simple'::regconfig"), _tsquery(terms))
+            facets_q = facets.tsquery()
+            match: Any = text_q if not phrase or not scored else words_q
+            if facets_q is not None:
+                match = match.op("&&")(cast(literal(facets_q), TSQUERY))
+            where = [d.c.tsv.op("@@")(match), *doc_filters]
+            if not scored:
+                return select(d.c.id).where(*where).order_by(d.c.id.desc())
+            q = select(d.c.id, d.c.tsv).where(*where).order_by(d.c.id.desc())
+            # Scored outside the window's query, so only the window's rows are scored.
+            w = (q.limit(window) if window is not None else q).subquery()
+            score: Any = func.ts_rank(w.c.tsv, text_q)
+            if phrase:
+                # Read each candidate's positions once the window is chosen, not before.
+                score = case((w.c.tsv.op("@@")(text_q), score), else_=null())
+            return select(w.c.id, score)
+        fts = table("search_fts", column("rowid"))
+        fts_match = literal_column("search_fts").op("MATCH")(facets.fts5(terms))
+        # bm25 of the text column alone: facets weigh nothing.
+        bm25 = func.bm25(literal_column("search_fts"), 1.0, 0.0)
+        rowid = fts.c.rowid.label("id")
+        sq = select(rowid, bm25.label("score")) if scored else select(rowid)
+        sq = sq.where(fts_match)
+        if doc_filters:
+            sq = sq.join(d, d.c.id == fts.c.rowid).where(*doc_filters)
+        sq = sq.order_by(fts.c.rowid.desc())
+        return sq.limit(window) if window is not None else sq
+
+    def _stream_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(schema.streams)).scalar_one())
 
     def _streams(self, conn: Connection, query: Query) -> tuple[list[str] | None, list[str]]:
         """(the streams that may answer, or None for all; streams that may not)."""
