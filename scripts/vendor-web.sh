@@ -45,3 +45,13 @@ done
 copy marked marked lib/marked.esm.js LICENSE
 copy dompurify dompurify dist/purify.es.mjs LICENSE
 copy uplot uplot dist/uPlot.esm.js dist/uPlot.min.css LICENSE
+# pdf.js: the ES module build and its worker only (no viewer, no scripting sandbox: papers'
+# JavaScript is never run), and the standard fonts a PDF may name without embedding them.
+copy pdfjs-dist pdfjs build/pdf.min.mjs build/pdf.worker.min.mjs LICENSE
+std_fonts=(FoxitDingbats.pfb FoxitFixed.pfb FoxitFixedBold.pfb FoxitFixedBoldItalic.pfb
+  FoxitFixedItalic.pfb FoxitSerif.pfb FoxitSerifBold.pfb FoxitSerifBoldItalic.pfb
+  FoxitSerifItalic.pfb FoxitSymbol.pfb LiberationSans-Bold.ttf LiberationSans-BoldItalic.ttf
+  LiberationSans-Italic.ttf LiberationSans-Regular.ttf LICENSE_FOXIT LICENSE_LIBERATION)
+fonts=()
+for f in "${std_fonts[@]}"; do fonts+=("standard_fonts/$f"); done
+copy pdfjs-dist pdfjs/standard_fonts "${fonts[@]}"
