@@ -138,6 +138,7 @@ class Broadcast:
             tags=list(tags),
             on_message=on_message,
             on_request=self._server_request,
+            delay=self.delay.seconds,
         )
         self.title = title
         self.tags = list(tags)
@@ -352,6 +353,8 @@ class Broadcast:
             self.air = "paused"
             if self.folder is not None:
                 self.folder.pause()
+            # The voice stops now, out of band, not after the delay (docs/voice.md).
+            self.uplink.hold(raw.t)
             if command == "panic":
                 self.delay.panic()
                 # Straight to the spool: off air must not wait behind the delay.
@@ -363,6 +366,8 @@ class Broadcast:
             return [air_event(raw.t, "paused")]
         if command == "resume" and self.air == "paused":
             self.air = "on"
+            # Back on air follows the delayed air event; only going off air jumps the queue.
+            self.uplink.hold(None)
             if self.folder is not None:
                 self.folder.resume()
             self.on_message("back on air")

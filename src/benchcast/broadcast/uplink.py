@@ -97,9 +97,11 @@ class Uplink:
         tags: list[str] | None = None,
         on_message: Callable[[str], None] = lambda _m: None,
         on_request: Callable[[dict[str, Any]], None] = lambda _m: None,
+        delay: float = 0.0,
     ) -> None:
         """``on_request`` gets what the server asks of the publisher (``want``), on this
-        uplink's thread; it must not block."""
+        uplink's thread; it must not block. ``delay`` is the broadcast delay, stated in the
+        hello so the studio holds the voice as long (docs/voice.md)."""
         self.server = server
         self.key = key
         self.spool = spool
@@ -107,6 +109,11 @@ class Uplink:
         self.tags = tags or []
         self.on_message = on_message
         self.on_request = on_request
+        self.delay = delay
+        #: The stream time of a pause or panic to tell the server out of band (``hold``), kept
+        #: until the streamer resumes, and told again on every (re)connection meanwhile.
+        self.hold_t: float | None = None
+        self._hold_sent: float | None = None
         self.state = UplinkState.CONNECTING
         self.info = UplinkInfo(stream_id=spool.stream_id)
         self.welcomed = threading.Event()
@@ -126,6 +133,12 @@ class Uplink:
     def notify(self) -> None:
         if self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
+
+    def hold(self, t: float | None) -> None:
+        """Tell the server now, ahead of the spool and the delay, that the streamer paused
+        at stream time ``t`` (None: resumed; going back on air follows the delayed event)."""
+        self.hold_t = t
+        self.notify()
 
     def close(self, timeout: float = 5.0) -> None:
         self._stop = True
@@ -194,6 +207,7 @@ class Uplink:
                         "stream": self.spool.stream_id,
                         "title": self.title,
                         "tags": self.tags,
+                        "delay": self.delay,
                         "protocol": 1,
                     }
                 )
@@ -223,7 +237,13 @@ class Uplink:
     async def _send_loop(self, ws: ClientConnection, sent: int) -> None:
         assert self._wake is not None
         blobs_sent: set[str] = set()
+        self._hold_sent = None  # a new connection: a hold in force is told again
         while True:
+            hold = self.hold_t
+            if hold is not None and hold != self._hold_sent:
+                # First, before any batch: the voice must stop before anything else is sent.
+                await ws.send(json.dumps({"type": "hold", "air": "paused", "t": hold}))
+                self._hold_sent = hold
             if sent - self.info.acked < MAX_IN_FLIGHT:
                 batch = self.spool.pending(after=sent, limit=BATCH)
                 # Blobs go before the events that refer to them. The spool gets a blob before

@@ -2,8 +2,9 @@
 
 Protocol (docs/protocol.md has the whole of it, with an example):
 
-    → {"type": "hello", "key": K, "stream": null | ID, "title": T, "tags": [...]}
+    → {"type": "hello", "key": K, "stream": null | ID, "title": T, "tags": [...], "delay": D}
     ← {"type": "welcome", "stream": ID, "acked": N, "url": "/s/ID"}
+    → {"type": "hold", "air": "paused", "t": T}           (paused or panicked: stop the voice now)
     → {"type": "events", "events": [{"pseq": 1, "t": 0.0, "kind": …, "source": …, "data": …}]}
     ← {"type": "reject", "pseq": 7, "message": "…"}      (only for a refused event)
     ← {"type": "ack", "pseq": 7}                          (everything up to 7 is durable)
@@ -26,14 +27,16 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from benchcast.events import Draft, EventError, parse_draft, validate_payload
-from benchcast.server import blobs
+from benchcast.server import blobs, media
 from benchcast.server.rescan import rescan
 from benchcast.server.state import Publisher, ServerState
+from benchcast.store import media as mstore
 from benchcast.store.database import LeaseLost, Stream
 
 log = logging.getLogger("benchcast.ingest")
@@ -92,6 +95,19 @@ async def _hello(state: ServerState, ws: WebSocket) -> Stream | None:
             ws, CLOSE_PROTOCOL, "protocol", 'the first message must be {"type": "hello", "key": …}'
         )
         return None
+    delay = msg.get("delay", 0)
+    if (
+        not isinstance(delay, int | float)
+        or isinstance(delay, bool)
+        or not 0 <= delay <= mstore.MAX_DELAY
+    ):
+        await _refuse(
+            ws,
+            CLOSE_PROTOCOL,
+            "hello",
+            f"delay must be a number of seconds from 0 to {mstore.MAX_DELAY:g}",
+        )
+        return None
     channel = await state.store.read(state.store.sync.channel_for_key, msg["key"])
     if channel is None:
         state.auth_failures.hit(host)
@@ -100,8 +116,8 @@ async def _hello(state: ServerState, ws: WebSocket) -> Stream | None:
         return None
     want = msg.get("stream")
     if want is not None:
-        stream = await state.store.stream(str(want))
-        if stream is None or stream.channel != channel.name:
+        found = await state.store.stream(str(want))
+        if found is None or found.channel != channel.name:
             await _refuse(
                 ws,
                 CLOSE_NOT_FOUND,
@@ -109,20 +125,24 @@ async def _hello(state: ServerState, ws: WebSocket) -> Stream | None:
                 f"stream {want!r} is not one of this channel's streams",
             )
             return None
-        if not stream.live:
-            await state.store.write(state.store.sync.reopen_stream, stream.id)
-        return stream
-    try:
-        start = validate_payload(
-            "stream.start",
-            {"title": msg.get("title") or "Untitled stream", "tags": msg.get("tags") or []},
+        if not found.live:
+            await state.store.write(state.store.sync.reopen_stream, found.id)
+        stream = found
+    else:
+        try:
+            start = validate_payload(
+                "stream.start",
+                {"title": msg.get("title") or "Untitled stream", "tags": msg.get("tags") or []},
+            )
+        except EventError as err:
+            await _refuse(ws, CLOSE_PROTOCOL, "hello", str(err))
+            return None
+        stream = await state.store.write(
+            state.store.sync.create_stream, channel, start["title"], start["tags"], time.time()
         )
-    except EventError as err:
-        await _refuse(ws, CLOSE_PROTOCOL, "hello", str(err))
-        return None
-    return await state.store.write(
-        state.store.sync.create_stream, channel, start["title"], start["tags"], time.time()
-    )
+    # Before the welcome: the studio holds its voice as long as the publisher holds events.
+    await state.store.write(mstore.set_delay, state.store.sync, stream.id, float(delay))
+    return stream
 
 
 async def publisher_endpoint(ws: WebSocket) -> None:
@@ -196,7 +216,8 @@ async def _ingest_loop(state: ServerState, ws: WebSocket, sid: str, holder: str)
     publisher is never held to one round trip to the store per message, so a busy server
     falls behind by a batch, not by a growing backlog."""
     queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(READ_AHEAD)
-    reader = asyncio.ensure_future(_read_messages(ws, queue))
+    relay = media.relay(state)
+    reader = asyncio.ensure_future(_read_messages(ws, queue, lambda t: relay.hold(sid, t)))
     try:
         await _store_messages(state, ws, sid, holder, queue, reader)
     finally:
@@ -215,6 +236,13 @@ def _checked(raw: str) -> dict[str, Any]:
         raise ProtocolError("message must be a JSON object")
     if msg.get("type") in ("ping", "blob"):
         return msg
+    if msg.get("type") == "hold":
+        t = msg.get("t")
+        if msg.get("air") != "paused":
+            raise ProtocolError('a hold says {"type": "hold", "air": "paused", "t": T}')
+        if not isinstance(t, int | float) or isinstance(t, bool) or not 0 <= t < 1e9:
+            raise ProtocolError("a hold's t is the stream time of the pause, in seconds")
+        return msg
     if msg.get("type") != "events" or not isinstance(msg.get("events"), list):
         raise ProtocolError('expected {"type": "events", "events": [...]}')
     batch = msg["events"]
@@ -231,10 +259,20 @@ def _checked(raw: str) -> dict[str, Any]:
     return msg
 
 
-async def _read_messages(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+async def _read_messages(
+    ws: WebSocket,
+    queue: asyncio.Queue[dict[str, Any] | None],
+    on_hold: Callable[[float], None],
+) -> None:
+    """Read and check messages into ``queue``; a hold is acted on at once instead, ahead of
+    everything queued for the store (it is out of band: it bypasses the log)."""
     try:
         while True:
-            await queue.put(_checked(await ws.receive_text()))
+            msg = _checked(await ws.receive_text())
+            if msg["type"] == "hold":
+                on_hold(float(msg["t"]))
+                continue
+            await queue.put(msg)
     except asyncio.CancelledError:
         raise
     except BaseException:
