@@ -60,7 +60,8 @@ class ServerProcess:
     def _store_args(self) -> list[str]:
         return ["--db", self.db] if self.db else ["--data", str(self.data)]
 
-    def start(self, timeout: float = 20) -> ServerProcess:
+    # Generous: a ready server is seen at once; only a loaded CI machine waits this long.
+    def start(self, timeout: float = 60) -> ServerProcess:
         args = [*BENCHCAST, "serve", "--port", str(self.port), *self._store_args()]
         args += ["--log-level", "warning"]
         if self.bus:
@@ -83,7 +84,8 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError("server did not start")
+        self.stop(signal.SIGKILL)  # never leave a half-started server behind
+        raise RuntimeError(f"server did not start within {timeout} s: {self.log}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc and self.proc.poll() is None:

@@ -32,6 +32,7 @@ COMMANDS = [
     ["user", "add"],
     ["user", "grant"],
     ["inbox"],
+    ["paper"],
 ]
 
 

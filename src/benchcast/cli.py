@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from benchcast import settings
 
@@ -181,6 +182,37 @@ def _stream_opts(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="show no folder on the code panel (--watch folders still give secrets to hide)",
     )
+    p.add_argument(
+        "--video",
+        metavar="URL",
+        help="the video you broadcast of this session, shown on the stream page beside the "
+        "panels: a Twitch channel (https://www.twitch.tv/NAME), a YouTube video or channel "
+        "(https://youtu.be/ID, https://www.youtube.com/channel/UC…) or an HLS URL",
+    )
+    p.add_argument(
+        "--video-offset",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how far the video runs behind (0 to 600; default 0): viewers' panels wait this "
+        "long, so they line up with it",
+    )
+
+
+def _video(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The ``video`` payload for --video/--video-offset (None without them); a bad value
+    stops here, before anything goes on air."""
+    from benchcast.events import EventError
+    from benchcast.video import parse_video
+
+    if args.video is None:
+        if args.video_offset is not None:
+            raise SystemExit("benchcast: --video-offset needs --video URL")
+        return None
+    try:
+        return parse_video(args.video, args.video_offset or 0.0)
+    except EventError as err:
+        raise SystemExit(f"benchcast: --video: {err}") from None
 
 
 def _code_folder(args: argparse.Namespace, default: Path | None) -> Path | None:
@@ -287,6 +319,55 @@ def cmd_narrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_paper(args: argparse.Namespace) -> int:
+    """`benchcast paper FILE.pdf`: put a local PDF on the running stream (docs/papers.md)."""
+    import base64
+
+    from benchcast.broadcast.control import send
+    from benchcast.papers import PaperError, check_size, inspect
+
+    path = Path(args.file)
+    try:
+        check_size(path.stat().st_size)
+        data = path.read_bytes()
+        info = inspect(data, path.name)
+    except OSError as err:
+        _err(f"cannot read {path}: {err.strerror}")
+        return 1
+    except PaperError as err:
+        _err(str(err))
+        return 2
+    control = _control_socket(args)
+    if control is None:
+        _err("no running stream found (run this inside a streamed shell, or set BENCHCAST_CONTROL)")
+        return 1
+    title = " ".join(args.title.split())[:200] if args.title else info.title
+    paper = {"title": title, "pages": info.pages, "searchable": info.searchable, "size": info.size}
+    try:
+        # The bytes wait on the publisher until the event that names them is spooled.
+        reply = send(
+            control,
+            {"command": "blob", "mime": "application/pdf", "data": base64.b64encode(data).decode()},
+            timeout=60,
+        )
+        if reply.get("ok"):
+            data_ = {**paper, "blob": reply["hash"]}
+            event = {"kind": "paper.open", "source": "paper", "data": data_}
+            reply = send(control, {"command": "events", "events": [event]})
+    except OSError as err:
+        _err(f"the stream at {control} does not answer: {err}")
+        return 1
+    if not reply.get("ok"):
+        _err("; ".join(reply.get("errors") or [str(reply.get("error", "refused"))]))
+        return 2
+    _err(f"on stream: {title} ({info.pages} pages)")
+    if not info.searchable:
+        _err("it has no text layer (a scan?): viewers see its pages; search cannot find its text")
+    if info.scripts:
+        _err("it holds JavaScript, which is never run (not here, not in viewers' browsers)")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from benchcast.replay.asciicast import AsciicastError
     from benchcast.replay.importer import import_file
@@ -344,6 +425,7 @@ def cmd_stream(args: argparse.Namespace) -> int:
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     data = Path(settings.resolve("data", args.data)).expanduser()
+    video = _video(args)
     bc = Broadcast(
         server=server,
         key=key,
@@ -357,6 +439,10 @@ def cmd_stream(args: argparse.Namespace) -> int:
         code=_code_folder(args, None),
     )
     bc.start()
+    if video is not None:
+        bc.handle(
+            {"command": "events", "events": [{"kind": "video", "source": "stream", "data": video}]}
+        )
     if bc.uplink.info.url:
         _err(f"live at {bc.uplink.info.url}")
     if args.resume and not cmd:
@@ -388,6 +474,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         watch=[Path(d) for d in args.watch],
         secrets=_extra_secrets(args.secrets_file),
         code=_code_folder(args, Path.cwd()),
+        video=_video(args),
     )
 
 
@@ -631,6 +718,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_narrate)
 
     p = sub.add_parser(
+        "paper",
+        help="put a local PDF on the running stream (viewers read it with you)",
+        description="Put a local PDF on the running stream: it is sent once (named by its "
+        "sha256), viewers read the same pages, and its text becomes searchable. Open the "
+        "studio's reader (/studio/CHANNEL/paper) to page, highlight and annotate it.",
+    )
+    p.add_argument("file", metavar="FILE.pdf", help="the paper (a PDF of at most 32 MB)")
+    p.add_argument("--title", help="the title viewers see (default: the PDF's own, or its name)")
+    p.add_argument("--data", help=settings.SETTINGS["data"].help)
+    p.set_defaults(func=cmd_paper)
+
+    p = sub.add_parser(
         "import",
         help="import asciicast recordings as past streams",
         description="Import asciicast v1, v2 or v3 recordings as past streams "
@@ -754,6 +853,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_inbox)
 
     add_commands(sub, csub, dsub)
+    from benchcast.transcribe import add_command as add_transcribe
+
+    add_transcribe(sub)
     return parser
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -404,7 +406,7 @@ MAX_CELL_OUTPUTS = 100
 MAX_GPUS = 64
 #: Largest blob, in bytes (the publisher sends it in chunks; see docs/protocol.md).
 MAX_BLOB_BYTES = 32 * 1024 * 1024
-#: What a blob may be: images (figures, notebook outputs), and papers (PDF) to come.
+#: What a blob may be: images (figures, notebook outputs), and papers (PDF).
 BLOB_MIMES = frozenset(
     {
         "image/png",
@@ -668,12 +670,140 @@ class SdkDropped(_Exp):
     reason: str = Field(max_length=500)
 
 
+# ── papers ────────────────────────────────────────────────────────────────────────────────
+# A PDF on stream (docs/papers.md): its bytes travel once as a blob, named by their sha256,
+# which also names the paper in views, highlights and anchors. Titles, quotes and notes are
+# text the redactor scans like any other; the PDF itself is a blob (not scanned).
+
+MAX_QUOTE = 2000
+MAX_CONTEXT = 200
+
+
+class PaperOpen(Payload):
+    """A paper put on stream (``benchcast paper FILE.pdf``, or the studio's reader)."""
+
+    blob: BlobHash
+    title: str = Field(min_length=1, max_length=MAX_TITLE_LEN)
+    pages: int = Field(ge=1, le=100_000)
+    #: Whether the PDF has a text layer; a scanned paper has none and cannot be searched.
+    searchable: bool = True
+    size: int = Field(default=0, ge=0)
+
+
+class PaperView(Payload):
+    """Where the streamer is in a paper: the page (from 1) and how far down it (0 to 1)."""
+
+    paper: BlobHash
+    page: int = Field(ge=1)
+    scroll: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
+
+
+class PaperHighlight(Payload):
+    """A passage the streamer highlighted, W3C Web Annotation style: the page, the quote
+    with the text just before and after it, and its position on the page's text in code
+    points (``start`` inclusive, ``end`` exclusive). A reader re-anchors by the quote when
+    the position does not hold it. ``note`` is an optional margin note (markdown)."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    paper: BlobHash
+    page: int = Field(ge=1)
+    quote: str = Field(min_length=1, max_length=MAX_QUOTE)
+    prefix: str = Field(default="", max_length=MAX_CONTEXT)
+    suffix: str = Field(default="", max_length=MAX_CONTEXT)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    note: str = Field(default="", max_length=20_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PaperHighlight:
+        if self.end <= self.start:
+            raise ValueError("end must be greater than start")
+        return self
+
+
+# ── voice and video ───────────────────────────────────────────────────────────────────────
+# What the streamer said, transcribed on their own machine (``benchcast transcribe``), and the
+# external video (Twitch, YouTube, an HLS server) the audience may watch beside the panels.
+# docs/pairing.md describes both.
+
+MAX_TRANSCRIPT = 4000
+#: Seconds the audience's video may run behind the stream (the panels wait that long).
+MAX_VIDEO_OFFSET = 600.0
+TWITCH_CHANNEL = r"^[A-Za-z0-9_]{3,25}$"
+YOUTUBE_VIDEO = r"^[A-Za-z0-9_-]{11}$"
+YOUTUBE_CHANNEL = r"^UC[A-Za-z0-9_-]{22}$"
+
+
+class Transcript(Payload):
+    """Words the streamer said: ``start`` and ``end`` are the stream times (seconds) of the
+    audio they were heard in; the event itself arrives a little later (transcribing takes
+    time). The text is scanned by the redactor like any other text."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    text: str = Field(min_length=1, max_length=MAX_TRANSCRIPT)
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    #: The language heard, as the model named it ("en"), when it said.
+    lang: str = Field(default="", max_length=16, pattern=r"^[A-Za-z-]*$")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Transcript:
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class Video(Payload):
+    """The video the audience watches beside the stream, and how far it runs behind.
+
+    ``provider``: ``twitch`` (``id`` is a channel name), ``youtube`` (``id`` is an
+    11-character video id or a ``UC…`` channel id), ``hls`` (``url`` is the playlist's
+    http(s) URL) or ``none`` (no video any more). Viewers' panels wait ``offset`` seconds,
+    so what they show lines up with the video's delay. Only these shapes are accepted: a
+    viewer's page builds the official embed from the id, never from a URL it was given.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    provider: Literal["twitch", "youtube", "hls", "none"]
+    id: str = Field(default="", max_length=64)
+    url: str = Field(default="", max_length=2000)
+    offset: float = Field(default=0.0, ge=0, le=MAX_VIDEO_OFFSET)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Video:
+        if self.provider == "twitch" and not re.match(TWITCH_CHANNEL, self.id):
+            raise ValueError("a Twitch channel name is 3 to 25 letters, digits or _")
+        if self.provider == "youtube" and not (
+            re.match(YOUTUBE_VIDEO, self.id) or re.match(YOUTUBE_CHANNEL, self.id)
+        ):
+            raise ValueError("a YouTube id is an 11-character video id or a UC… channel id")
+        if self.provider in ("twitch", "youtube", "none") and self.url:
+            raise ValueError(f"{self.provider}: give id, not url")
+        if self.provider == "hls":
+            if self.id:
+                raise ValueError("hls: give url, not id")
+            parts = urlsplit(self.url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("hls: url must be an http:// or https:// URL")
+            if parts.username or parts.password:
+                raise ValueError("hls: a URL with a user name or password would show it to viewers")
+            if re.search(r"[\s\"'<>\\`]", self.url):
+                raise ValueError("hls: url holds characters a URL may not")
+        if self.provider == "none" and self.id:
+            raise ValueError("none: give neither id nor url")
+        return self
+
+
 def blob_refs(kind: str, data: dict[str, Any]) -> list[str]:
     """The blobs an (already validated) event refers to; a publisher sends them first."""
     if kind == "figure":
         return [data["blob"]]
     if kind == "nb.cell":
         return [o["blob"] for o in data.get("outputs", ()) if o.get("type") == "image"]
+    if kind == "paper.open":
+        return [data["blob"]]
     return []
 
 
@@ -725,6 +855,11 @@ KINDS: dict[str, type[Payload]] = {
     "sys": Sys,
     "nb.cell": NbCell,
     "sdk.dropped": SdkDropped,
+    "paper.open": PaperOpen,
+    "paper.view": PaperView,
+    "paper.highlight": PaperHighlight,
+    "transcript": Transcript,
+    "video": Video,
 }
 
 

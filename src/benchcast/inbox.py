@@ -82,7 +82,10 @@ def _anchor(anchor: dict[str, Any] | None) -> str:
         return f"{anchor['term']} @{anchor.get('seq', '')}"
     if "run" in anchor:
         return f"run {anchor['run']} {anchor.get('metric', '')} step {anchor.get('step', '')}"
-    for key in ("figure", "notebook", "paper", "table"):
+    if "paper" in anchor:
+        quote = " ".join(str(anchor.get("quote", "")).split())
+        return f"paper p. {anchor.get('page', '?')} “{quote[:60]}”"
+    for key in ("figure", "notebook", "table"):
         if key in anchor:
             return f"{key} {anchor[key]}"
     return ""

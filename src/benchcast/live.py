@@ -12,6 +12,7 @@ import getpass
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from benchcast import settings
 from benchcast.broadcast.session import Broadcast, say
@@ -50,6 +51,7 @@ def go_live(
     watch: list[Path] | None = None,
     secrets: list[str] | None = None,
     code: Path | None = None,
+    video: dict[str, Any] | None = None,
 ) -> int:
     from benchcast.server.run import BackgroundServer
 
@@ -85,6 +87,10 @@ def go_live(
         code=code,
     )
     bc.start()
+    if video is not None:  # the external player (video.py): scanned and sent like a note
+        bc.handle(
+            {"command": "events", "events": [{"kind": "video", "source": "stream", "data": video}]}
+        )
     say(f"you are live: {bc.uplink.info.url or server} — exit the shell to end the stream")
     status = bc.run_terminal(cmd)
     left = bc.close()

@@ -58,6 +58,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("server", None, "URL of the Benchcast server to stream to (http://host:port)"),
         Setting("key", None, "stream key of the channel to stream to"),
         Setting(
+            "transcribe_model",
+            None,
+            "folder of the local speech-to-text model `benchcast transcribe` uses (a Whisper "
+            "model converted for CTranslate2); nothing is ever downloaded",
+        ),
+        Setting(
             "notify",
             "title",
             "how `benchcast inbox` tells you of a new bug report: title (its terminal's title), "

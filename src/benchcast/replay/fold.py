@@ -347,4 +347,15 @@ def register_part(name: str, restore: Callable[[Any], Part]) -> None:
 
 
 # Modules that fold kinds of their own register here; importing them is what wires them in.
-from benchcast.replay import audience, chapters, code, notebooks, notes, open_items, runs  # noqa: E402, F401
+from benchcast.replay import (  # noqa: E402, F401
+    audience,
+    chapters,
+    code,
+    notebooks,
+    notes,
+    open_items,
+    papers,
+    runs,
+    transcript,
+    video,
+)

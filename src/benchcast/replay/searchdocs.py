@@ -11,7 +11,13 @@ documents of up to ``CHUNK_LINES`` lines (each keeps its own time).
 
 Everything else is indexed as it arrives: notes, chat, questions and comments (removed again
 if a moderator hides them), file snapshots and diffs, run names and config, notebook cells,
-papers' titles, text and highlights, markers, goals and commits.
+papers' titles and highlights, markers, goals, commits, and what the streamer said
+(transcript segments, opening at the moment they were said).
+
+A paper's text is indexed page by page (``pages``: a lookup from the PDF's hash to each page's
+text, replay/papers.py ``PageTexts``): a page when the streamer first shows it, at that
+moment, so a hit opens the stream with that page on screen; pages never shown are indexed when
+the stream ends, at the moment the paper opened.
 
 ``StreamIndexer`` wraps a ``StreamFold``: apply events through it, ``take()`` the documents
 made so far (the keyframer does at every keyframe). Memory is bounded: per terminal a screen's
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,8 +191,15 @@ class StreamIndexer:
     keyframer rebuilding after a restart) and are not made again.
     """
 
-    def __init__(self, fold: StreamFold, *, skip_through: int = 0) -> None:
+    def __init__(
+        self,
+        fold: StreamFold,
+        *,
+        skip_through: int = 0,
+        pages: Callable[[str], list[str]] | None = None,
+    ) -> None:
         self.fold = fold
+        self.pages = pages
         self.skip_through = skip_through
         self.now = fold.t
         self.seq = fold.seq
@@ -195,6 +208,11 @@ class StreamIndexer:
         self.activities: set[str] = {fold.activity} if fold.activity else set()
         self._terms: dict[str, _TermLines] = {}
         self._files: dict[str, str] = {}  # path → hash of the text last indexed
+        # paper hash → pages indexed so far (from the fold: a rebuilt indexer knows them)
+        part = fold.parts.get("papers")
+        self._shown: dict[str, set[int]] = {
+            h: set(p.get("shown", ())) for h, p in getattr(part, "papers", {}).items()
+        }
 
     # ── feeding ──────────────────────────────────────────────────────────────────────────
 
@@ -213,6 +231,7 @@ class StreamIndexer:
             return
         self.fold.apply(ev)
         if kind == "stream.end":
+            self._unshown_pages(ev)
             self.finish()
         elif kind in ("activity", "stream.start") and self.fold.activity:
             self.activities.add(self.fold.activity)
@@ -274,6 +293,44 @@ class StreamIndexer:
                 )
             )
 
+    def _page_doc(self, ev: Event, digest: str, page: int) -> None:
+        """Index one page of a paper at this event's moment (when it came on screen)."""
+        if self.pages is None or ev.seq <= self.skip_through:
+            return
+        texts = self.pages(digest)
+        if 1 <= page <= len(texts):
+            title = self._paper_title(digest)
+            self._doc(ev, "paper", f"{title} p. {page}", texts[page - 1])
+
+    def _paper_title(self, digest: str) -> str:
+        part = self.fold.parts.get("papers")
+        paper = getattr(part, "papers", {}).get(digest) if part is not None else None
+        return str(paper["title"]) if paper else "paper"
+
+    def _unshown_pages(self, ev: Event) -> None:
+        """The stream ended: index the pages of each paper never shown, at the moment the
+        paper opened (its ``seq`` is this event's, so a rebuilt index does not repeat them)."""
+        part = self.fold.parts.get("papers")
+        if self.pages is None or part is None or ev.seq <= self.skip_through:
+            return
+        for digest, paper in getattr(part, "papers", {}).items():
+            shown = self._shown.setdefault(digest, set())
+            texts = self.pages(digest)
+            for page in range(1, len(texts) + 1):
+                if page in shown or not texts[page - 1].strip():
+                    continue
+                shown.add(page)
+                self.emit(
+                    Doc(
+                        seq=ev.seq,
+                        t=float(paper["t"]),
+                        kind="paper",
+                        source=f"{paper['title']} p. {page}",
+                        text=texts[page - 1],
+                        activity=self.fold.activity,
+                    )
+                )
+
     def _index(self, ev: Event) -> None:
         d = ev.data
         kind = ev.kind
@@ -318,9 +375,16 @@ class StreamIndexer:
             outs = [o.get("text", "") for o in d.get("outputs", ()) if "text" in o]
             self._doc(ev, "notebook", d["notebook"], "\n".join([d["source"], *outs]))
         elif kind == "paper.open":
-            self._doc(
-                ev, "paper", str(d.get("title", "")), f"{d.get('title', '')}\n{d.get('text', '')}"
-            )
+            self._doc(ev, "paper", str(d.get("title", "")), str(d.get("title", "")))
+            shown = self._shown.setdefault(d["blob"], set())
+            if 1 not in shown:
+                shown.add(1)
+                self._page_doc(ev, d["blob"], 1)
+        elif kind == "paper.view":
+            shown = self._shown.setdefault(d["paper"], set())
+            if d["page"] not in shown:
+                shown.add(d["page"])
+                self._page_doc(ev, d["paper"], d["page"])
         elif kind == "paper.highlight":
             quote, note = d.get("quote", ""), d.get("note", "")
             self._doc(ev, "paper", str(d.get("paper", "")), f"{quote}\n{note}")
@@ -331,6 +395,18 @@ class StreamIndexer:
             self._doc(ev, "now", "stream", text)
         elif kind == "git.commit":
             self._doc(ev, "commit", d["hash"][:12], d["message"])
+        elif kind == "transcript" and d["text"].strip():
+            # A hit opens the moment it was said, not when transcribing it was done.
+            self.emit(
+                Doc(
+                    seq=ev.seq,
+                    t=d["start"],
+                    kind="transcript",
+                    source=ev.source,
+                    text=d["text"],
+                    activity=self.fold.activity,
+                )
+            )
 
 
 def reindex(store: Store, stream_id: str, *, page: int = 5000) -> int:
@@ -341,7 +417,9 @@ def reindex(store: Store, stream_id: str, *, page: int = 5000) -> int:
     stream = store.stream(stream_id)
     if stream is None:
         return 0
-    indexer = StreamIndexer(StreamFold())
+    from benchcast.replay.papers import PageTexts
+
+    indexer = StreamIndexer(StreamFold(), pages=PageTexts(store))
     n = 0
     for i, ev in enumerate(store.iter_events(stream_id), 1):
         indexer.apply(ev)

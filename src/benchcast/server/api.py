@@ -20,7 +20,7 @@ MAX_POST_BYTES = 64 * 1024
 #: Entries of a ``kind`` or ``source`` filter on the events endpoint.
 MAX_FILTERS = 16
 #: Kinds a streamer may append over HTTP, from anywhere, beside the publisher's own log.
-STREAMER_KINDS = frozenset({"note", "marker", "now", "activity"})
+STREAMER_KINDS = frozenset({"note", "marker", "now", "activity", "video"})
 
 
 def _state(request: Request) -> ServerState:

@@ -11,7 +11,8 @@ from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from benchcast.bus import bus_from_url
-from benchcast.server import api, archive, blobs, pages, wants
+from benchcast.server import api, archive, blobs, media, overlay, pages, wants
+from benchcast.server import papers as paper_routes
 from benchcast.server.audience import routes as audience_routes
 from benchcast.server.audience import studio
 from benchcast.server.audience.core import Audience
@@ -51,8 +52,11 @@ def create_app(
         *audience_routes.routes,
         *api.routes,
         *archive.routes,
+        *paper_routes.routes,
         *blobs.routes,
         *wants.routes,
+        *media.routes,
+        *overlay.routes,
         WebSocketRoute("/ws/publish", publisher_endpoint),
         WebSocketRoute("/ws/streams/{stream_id}", viewer_endpoint),
         Mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static"),

@@ -629,13 +629,15 @@ async def ical_feed(request: Request) -> Response:
 
 # ── narration from the studio ─────────────────────────────────────────────────────────────
 
-NARRATION = frozenset({"note", "marker", "now", "activity"})
+NARRATION = frozenset({"note", "marker", "now", "activity", "video"})
 
 
 async def api_narrate(request: Request) -> Response:
-    """``POST /api/streams/{id}/narrate`` ``{kind, data}``: a ``note``, ``marker``, ``now`` or
-    ``activity`` into a live stream, from the studio (the streamer's session) or with the
-    channel's key. Answers 201 with ``{"seq": N}`` once stored; every viewer gets it."""
+    """``POST /api/streams/{id}/narrate`` ``{kind, data}``: a ``note``, ``marker``, ``now``,
+    ``activity`` or ``video`` (the external player; ``{"link", "offset"}`` as typed in the
+    studio, or the payload itself) into a live stream, from the studio (the streamer's
+    session) or with the channel's key. Answers 201 with ``{"seq": N}`` once stored; every
+    viewer gets it."""
     from benchcast.events import EventError, parse_draft
 
     state = _state(request)
@@ -653,11 +655,17 @@ async def api_narrate(request: Request) -> Response:
         kind = body.get("kind")
         if kind not in NARRATION:
             raise EventError(f"kind must be one of {', '.join(sorted(NARRATION))}")
+        data = body.get("data", {})
+        if kind == "video" and isinstance(data, dict) and "link" in data:
+            # The studio sends what the streamer typed; video.py makes it a checked payload.
+            from benchcast.video import parse_video
+
+            data = parse_video(str(data["link"]), float(data.get("offset") or 0))
         draft = parse_draft(
             {
                 "kind": kind,
                 "source": "notes" if kind == "note" else "stream",
-                "data": body.get("data", {}),
+                "data": data,
                 "t": max(0.0, time.time() - stream.started_at),
             }
         )

@@ -21,6 +21,7 @@ from concurrent.futures import Future
 
 from benchcast.events import Event
 from benchcast.replay.fold import StreamFold
+from benchcast.replay.papers import PageTexts
 from benchcast.replay.searchdocs import StreamIndexer
 from benchcast.store.archive import Archive
 from benchcast.store.async_store import AsyncStore
@@ -52,6 +53,8 @@ class Keyframer:
     ) -> None:
         self.store = store
         self.archive = Archive(store.sync)
+        # A paper's page text, for the search index (extracted here, on the keyframer's thread).
+        self.pages = PageTexts(store.sync)
         self.every_seconds = every_seconds
         self.every_bytes = every_bytes
         self._queue: queue.Queue[tuple[str, Sequence[Event]] | threading.Event | None] = (
@@ -108,7 +111,7 @@ class Keyframer:
         fold = StreamFold.restore(kf.state) if kf else StreamFold()
         # What was indexed before (this process's earlier life, another process) is not again.
         indexed = self.archive.search.progress(stream_id)
-        indexer = StreamIndexer(fold, skip_through=indexed)
+        indexer = StreamIndexer(fold, skip_through=indexed, pages=self.pages)
         indexer.apply_all(self.store.sync.iter_events(stream_id, fold.seq, upto))
         return _Live(fold, indexer)
 

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from benchcast.server.audience.studio import finish, viewer
 from benchcast.server.audience.visibility import can_see_channel, can_view, listed_for
+from benchcast.server.overlay import video_config
 from benchcast.server.state import ServerState
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -117,6 +118,8 @@ async def stream_page(request: Request) -> Response:
     viewers = state.hub.viewer_count(sid)
     # The player starts from this summary (the same shape as GET /api/streams/{id}).
     summary = {**stream.summary(), "viewers": viewers}
+    # The external video decides how long the panels wait: the player needs it from the start.
+    summary["video"] = await video_config(state.store, sid)
     page = _render("stream.html", stream=stream, viewers=viewers, summary=summary, me=who)
     return finish(request, aud, who, page)
 

@@ -8,7 +8,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,12 @@ class ServerState:
     redactions: int = 0
     #: Shutting down: not ready, and every connection is being told to go elsewhere.
     draining: bool = False
+    #: Called with (stream id, "on" | "paused", the event's stream time) for every committed
+    #: ``air`` event, whichever process ingested it (the media relay stops taking audio at
+    #: once: server/media.py).
+    air_listeners: list[Callable[[str, str, float], None]] = field(default_factory=list)
+    #: Handlers of bus notices by topic, for modules beside the event log (server/media.py).
+    notice_handlers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @classmethod
@@ -123,11 +129,22 @@ class ServerState:
                 self.redactions += int(e.data.get("count", 0))
             elif e.kind == "stream.end":
                 self.spawn(self.store.write(self.store.sync.end_stream, stream_id))
+            elif e.kind == "air":
+                self._air(stream_id, str(e.data.get("state", "on")), e.t)
+
+    def _air(self, stream_id: str, air: str, t: float) -> None:
+        for listener in self.air_listeners:
+            listener(stream_id, air, t)
 
     def on_bus(self, msg: Message) -> None:
         """A message from another process."""
         if isinstance(msg, Appended):
             self.hub.on_remote(msg)
+            if self.air_listeners and msg.body and '"air"' in msg.body:
+                for wire in json.loads("[" + msg.body + "]"):
+                    if wire.get("kind") == "air":
+                        state = str(wire.get("data", {}).get("state", "on"))
+                        self._air(msg.stream, state, float(wire.get("t", 0.0)))
         elif isinstance(msg, Notice):
             if msg.topic == "viewers":
                 self.hub.on_remote_viewers(msg.node, dict(msg.data.get("counts", {})))
@@ -135,6 +152,8 @@ class ServerState:
                 self._lease_taken(str(msg.data.get("stream")), str(msg.data.get("holder")))
             elif msg.topic == wants.TOPIC:
                 wants.deliver(self, msg.data)
+            elif msg.topic in self.notice_handlers:
+                self.notice_handlers[msg.topic](dict(msg.data))
 
     def _lease_taken(self, stream_id: str, holder: str) -> None:
         """Another process's publisher took this stream: close ours now, not at its next

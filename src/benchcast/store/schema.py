@@ -298,6 +298,33 @@ clips = Table(
     Column("created_at", Float, nullable=False),
 )
 
+# The media track (store/media.py): the WebM byte stream of each recording, cut at cluster
+# starts, each piece addressed by the stream time it begins at.
+media_pieces = Table(
+    "media_pieces",
+    metadata,
+    Column("stream_id", String(16), ForeignKey("streams.id"), primary_key=True),
+    Column("track", String(16), primary_key=True),  # "audio" | "video"
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),  # dense from 1
+    Column("epoch", Integer, nullable=False),  # which recording (a new one after each pause)
+    Column("t", Float, nullable=False),
+    Column("kind", String(8), nullable=False),  # "init" | "cluster" | "more"
+    Column("mime", String(100), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index("media_pieces_stream_t", "stream_id", "track", "t"),
+)
+
+# What the publisher told the server for the studio's voice (server/media.py): its broadcast
+# delay (the studio holds slices that long) and the stream time of its latest pause or panic
+# (the voice is held from then until an ``air`` event stamped at or after it is committed).
+media_settings = Table(
+    "media_settings",
+    metadata,
+    Column("stream_id", String(16), ForeignKey("streams.id"), primary_key=True),
+    Column("delay", Float, nullable=False, default=0.0),
+    Column("hold_t", Float),
+)
+
 #: Objects the search engines keep beside ``search_docs`` that the declaration above does not
 #: describe (the FTS5 table and its shadow tables; the GIN index): migrations make them, and
 #: schema comparisons leave them out.
@@ -309,6 +336,7 @@ SEARCH_ENGINE_OBJECTS = frozenset(
         "search_fts_content",
         "search_fts_docsize",
         "search_fts_config",
+        "search_fts_source",  # the view FTS5 reads text and facets from
         "search_docs_tsv",
     }
 )

@@ -1,6 +1,6 @@
 /**
- * The studio's narration box: notes (markdown), markers, the activity and the goal /
- * hypothesis / next step, sent into the channel's live stream (POST /api/streams/{id}/narrate,
+ * The studio's narration box: notes (markdown), markers, the activity, the goal /
+ * hypothesis / next step and the external video (a Twitch/YouTube/HLS link and its offset), sent into the channel's live stream (POST /api/streams/{id}/narrate,
  * as the logged-in streamer); and the chapters of the channel's latest stream, whose titles
  * and one-line summaries the streamer can edit afterwards (POST /api/streams/{id}/chapters/{seq}).
  *
@@ -121,6 +121,10 @@ if (box) {
   form("[data-activity-form]", (f) => send("activity", { mode: f.mode.value }));
   form("[data-now-form]", (f) =>
     send("now", { goal: f.goal.value, hypothesis: f.hypothesis.value, next: f.next.value }),
+  );
+  // The video broadcast of this session, and how far behind it runs (docs/pairing.md).
+  form("[data-video-form]", (f) =>
+    send("video", { link: f.link.value.trim() || "none", offset: Number(f.offset.value) || 0 }),
   );
   box.querySelector("[data-note]").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {

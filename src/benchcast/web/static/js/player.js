@@ -16,6 +16,11 @@
  * socket has seen, or the viewer asks to go live, the player switches back to live without
  * reconnecting.
  *
+ * A delay (`{delay: seconds}`, `setDelay`) holds the panels that far behind the live edge, so
+ * they line up with an external video that runs behind the stream (a Twitch or YouTube
+ * broadcast of the same session): "live" then means the replay clock pinned to the live edge
+ * minus the delay, fed by the same socket, and `state().live` is true while it is pinned.
+ *
  * Panels are plain objects with any of: reset(state | null) for a keyframe's state (null: the
  * empty stream before its first event), apply(event), and they never talk to the network.
  * The player is an EventTarget: "change" when mode, playing, speed, stream or viewers change,
@@ -39,21 +44,30 @@ const MAX_STEP = 0.25;
 const LIVE_SLACK = 1.5;
 /** Seconds before retrying a failed archive request while playing. */
 const RETRY = 2;
+/** Seconds: the longest delay behind live (events.MAX_VIDEO_OFFSET). */
+export const MAX_DELAY = 600;
+/** Socket events kept for a replay clock that has caught up; beyond it they are refetched. */
+const MAX_HELD = 4 * PAGE;
 
 export class Player extends EventTarget {
   /**
    * @param {object} stream  the stream's summary (server: Stream.summary()): id, live,
    *                         duration, events, title, tags
    * @param {object[]} panels
+   * @param {{delay?: number}} options  delay: seconds the panels stay behind live
    */
-  constructor(stream, panels) {
+  constructor(stream, panels, { delay = 0 } = {}) {
     super();
     this.stream = { ...stream };
     this.panels = panels;
     /** Last applied seq and its stream time: what the panels show. */
     this.seq = 0;
     this.t = 0;
-    this.mode = stream.live ? "live" : "replay";
+    this.delay = clamp(Number(delay) || 0, 0, MAX_DELAY);
+    /** Pinned to the live edge minus the delay (replay mode, shown as live). */
+    this._lagLive = false;
+    // With a delay, the socket's keyframe is too new to show: start from the archive.
+    this.mode = stream.live && this.delay === 0 ? "live" : "replay";
     this.playing = false;
     this.speed = 1;
     this.viewers = stream.viewers ?? null;
@@ -75,6 +89,8 @@ export class Player extends EventTarget {
     this._retryAt = 0;
     this._last = 0;
     this._raf = 0;
+    /** (t) => true when stream time t must not be cut as idle (media.js: the voice). */
+    this.keepTime = null;
     // Bumped by every jump; async work started under an older value is discarded.
     this._gen = 0;
   }
@@ -108,6 +124,7 @@ export class Player extends EventTarget {
       this.feed.start();
       await this.#whenJoined();
       if (at !== null) await this.seek(at);
+      else if (this.delay > 0) await this.goLive();
     } else if (at !== null) {
       await this.seek(at, { play: false });
     } else {
@@ -150,13 +167,19 @@ export class Player extends EventTarget {
     return this.mode === "live" ? this.liveEdge() : this._pos;
   }
 
+  /** Stream time the panels may show at most: the live edge less the delay. */
+  #cap() {
+    return this.stream.live ? this.liveEdge() - this.delay : Number.POSITIVE_INFINITY;
+  }
+
   /** A plain snapshot for controls and tests. */
   state() {
     return {
       seq: this.seq,
       t: this.position(),
       duration: this.duration(),
-      live: this.mode === "live",
+      live: this.mode === "live" || this._lagLive,
+      delay: this.delay,
       streamLive: !!this.stream.live,
       playing: this.mode === "live" || this.playing,
       speed: this.speed,
@@ -186,6 +209,7 @@ export class Player extends EventTarget {
       this.#enterReplay(this.liveEdge());
     }
     this.playing = false;
+    this._lagLive = false;
     this.#changed();
   }
 
@@ -197,6 +221,21 @@ export class Player extends EventTarget {
   setSpeed(speed) {
     this.speed = clamp(speed, SPEEDS[0], SPEEDS[SPEEDS.length - 1]);
     this.#changed();
+  }
+
+  /**
+   * Keep the panels `seconds` behind live from now on (0: at the live edge). A viewer who is
+   * live stays live, at the new delay; one who rewound stays where they are.
+   */
+  setDelay(seconds) {
+    const d = clamp(Number(seconds) || 0, 0, MAX_DELAY);
+    if (d === this.delay) return Promise.resolve();
+    const wasLive = this.mode === "live" || this._lagLive;
+    this.delay = d;
+    this._lagLive = false;
+    this.#changed();
+    if (!wasLive || !this.stream.live) return Promise.resolve();
+    return d > 0 ? this.#goDelayed() : this.goLive();
   }
 
   /** Step through SPEEDS: +1 faster, −1 slower. */
@@ -222,9 +261,14 @@ export class Player extends EventTarget {
   async seek(t, { play = null } = {}) {
     const resume = play ?? (this.mode === "live" || this.playing);
     t = clamp(t, 0, this.duration());
-    if (this.stream.live && t >= this.liveEdge() - LIVE_SLACK) {
+    if (this.stream.live && t >= this.liveEdge() - this.delay - LIVE_SLACK) {
       return this.goLive();
     }
+    await this.#jump(t, resume);
+  }
+
+  /** The body of a seek: show t and carry on; resolves true unless a later jump took over. */
+  async #jump(t, resume) {
     const gen = ++this._gen;
     this.poster = false;
     this.#enterReplay(t);
@@ -235,21 +279,23 @@ export class Player extends EventTarget {
       await this.#load(t, gen);
     } catch (err) {
       if (gen === this._gen) this.#fail(`Could not load ${Math.round(t)} s: ${err.message}`);
-      return;
+      return false;
     } finally {
       if (gen === this._gen) this.busy = false;
     }
-    if (gen !== this._gen) return;
+    if (gen !== this._gen) return false;
     this._pos = t;
     this._idleFrom = t;
     if (this.playing) this.#startClock();
     this.#changed();
     this.#tickEvent();
+    return true;
   }
 
   /** Back to the live edge: jump to the newest keyframe, apply what follows, follow the socket. */
   async goLive() {
     if (!this.stream.live) return;
+    if (this.delay > 0) return this.#goDelayed();
     if (this.mode === "live") return;
     const gen = ++this._gen;
     this.#enterReplay(this._pos);
@@ -267,6 +313,15 @@ export class Player extends EventTarget {
       if (gen === this._gen) this.#fail(`Could not go live: ${err.message}`);
     } finally {
       if (gen === this._gen) this.busy = false;
+      this.#changed();
+    }
+  }
+
+  /** Live with a delay: load the live edge less the delay and pin the replay clock there. */
+  async #goDelayed() {
+    if (this._lagLive) return;
+    if (await this.#jump(Math.max(0, this.#cap()), true)) {
+      this._lagLive = !!this.stream.live;
       this.#changed();
     }
   }
@@ -334,6 +389,7 @@ export class Player extends EventTarget {
     this.stream.duration = Math.max(t, this.stream.duration ?? 0);
     this.#noteHead(this.seq, t);
     this.feed?.stop();
+    this._lagLive = false; // what is still queued plays out as a replay
     if (this.mode === "live") {
       // The live picture is the last frame: stay on it, as a replay that has finished.
       this.#enterReplay(t);
@@ -371,8 +427,16 @@ export class Player extends EventTarget {
       for (const ev of events) this.#apply(ev);
       this.#tickEvent();
     } else {
-      // Rewound: the archive has these; replay fetches them when it gets there. Only the end
-      // of the stream matters now, because it fixes the duration.
+      // Rewound: the archive has these and replay fetches them when it gets there; but a
+      // replay clock that has caught up with the socket (a delayed live viewer) queues them
+      // rather than asking the server for what it was just sent.
+      if (!this.busy) {
+        for (const ev of events) {
+          if (ev.seq !== this.#tail() + 1 || this._queue.length - this._qi >= MAX_HELD) break;
+          this._queue.push(ev);
+        }
+      }
+      // The end of the stream fixes the duration.
       const end = events.find((ev) => ev.kind === "stream.end");
       if (end) this.#ended(end.t);
     }
@@ -391,6 +455,7 @@ export class Player extends EventTarget {
 
   #enterReplay(pos) {
     this.mode = "replay";
+    this._lagLive = false;
     this._pos = pos;
     this._idleFrom = Math.max(pos, this.t);
     this._queue = [];
@@ -428,14 +493,24 @@ export class Player extends EventTarget {
 
     // The head is the newest event known to exist (the socket moves it while live).
     const unfetched = this.#tail() < this._head.seq;
-    let target = this._pos + dt;
+    const cap = this.#cap();
+    // Pinned behind live, the clock is the wall clock: silences play out, as on the video.
+    let target = this._lagLive ? cap : this._pos + dt;
     const next = this._queue[this._qi];
-    if (next && next.t > target && target - this._idleFrom > MAX_IDLE) {
+    // A silence the streamer's voice covers (media.js sets keepTime) plays out in full.
+    if (
+      !this._lagLive &&
+      next &&
+      next.t > target &&
+      target - this._idleFrom > MAX_IDLE &&
+      !this.keepTime?.(target)
+    ) {
       target = next.t; // cut the silence short
     }
     if (!next && unfetched) {
       target = this._pos; // buffering: hold still rather than run ahead of the data
     }
+    target = Math.min(target, Math.max(cap, this._pos));
     while (this._qi < this._queue.length && this._queue[this._qi].t <= target) {
       this.#apply(this._queue[this._qi]);
       this._qi += 1;
@@ -448,8 +523,14 @@ export class Player extends EventTarget {
 
     const left = this._queue.length - this._qi;
     if (left < LOW_WATER && unfetched) this.#fill();
-    if (left === 0 && this.#tail() >= this._head.seq) {
-      if (this.stream.live) {
+    if (this.stream.live && this.delay > 0 && !this._lagLive) {
+      // Caught up with the delayed edge, or with everything there is: pinned from now on.
+      if (this._pos >= cap - 0.05 || (left === 0 && this.#tail() >= this._head.seq)) {
+        this._lagLive = true;
+        this.#changed();
+      }
+    } else if (left === 0 && this.#tail() >= this._head.seq) {
+      if (this.stream.live && this.delay === 0) {
         // Caught up with everything the socket has seen: this is live now.
         this.#followLive();
         this.#tickEvent();
@@ -477,7 +558,7 @@ export class Player extends EventTarget {
       .page(this.stream.id, since, { limit: PAGE })
       .then((events) => {
         if (gen !== this._gen) return;
-        for (const ev of events) this._queue.push(ev);
+        for (const ev of events) if (ev.seq > this.#tail()) this._queue.push(ev);
         if (events.length === 0) {
           // The head we were told of is not in the store (yet): believe the store.
           this._head.seq = Math.min(this._head.seq, since);

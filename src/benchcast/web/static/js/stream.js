@@ -14,14 +14,20 @@
  *   notes           the notes panel (notes.js)
  *   runs            the runs panel (runs.js): points(run, metric), drawn(metric)
  *   notebook        the notebook panel (notebook.js)
+ *   paper           the paper panel (paper.js): following, page, highlights
  *   clips           clip making and playing (clip.js); `?clip=ID` plays a clip
+ *   media           the voice and picture (media.js): audio, video, state()
  *   state()         {seq, t, duration, live, streamLive, playing, speed, busy, poster,
  *                   connection, viewers}
  *   screenText(src) the screen of terminal `src` (default: the first) as plain text
+ *   captions        captions of what the streamer says (captions.js): shown()
+ *   transcript      the transcript panel (captions.js): items()
+ *   video           the external video (video.js): its embed, the panels' delay
  *   ready           a promise that settles once the first picture is loaded (player.start())
  */
 
 import { mountAudience } from "./audience.js";
+import { CaptionsPanel, TranscriptPanel } from "./captions.js";
 import { CatchUpPanel } from "./catchup.js";
 import { ChapterPanel } from "./chapters.js";
 import { Clips } from "./clip.js";
@@ -30,12 +36,15 @@ import { Controls } from "./controls.js";
 import { StreamInfo } from "./info.js";
 import { bindKeys } from "./keys.js";
 import { Layout } from "./layout.js";
+import { MediaPanel } from "./media.js";
 import { NotebookPanel } from "./notebook.js";
 import { NotesPanel } from "./notes.js";
+import { PaperPanel } from "./paper.js";
 import { Notices } from "./notices.js";
 import { Player } from "./player.js";
 import { RunsPanel } from "./runs.js";
 import { TerminalDeck } from "./terminal.js";
+import { VideoPanel, embedFor, viewerDelay } from "./video.js";
 
 function main() {
   const root = document.querySelector("[data-watch]");
@@ -55,7 +64,9 @@ function main() {
   );
   // Panels see every event, in this order; the player owns when.
   const panels = [deck, notices];
-  const player = new Player(stream, panels);
+  // An external video (the streamer's Twitch/YouTube broadcast) runs behind: so do the panels.
+  const delay = embedFor(stream.video) ? viewerDelay(stream) : 0;
+  const player = new Player(stream, panels, { delay });
   const info = new StreamInfo(root, player);
   panels.push(info);
   const code = new CodePanel({ layout, player, streamId: stream.id });
@@ -65,12 +76,22 @@ function main() {
   const notebook = new NotebookPanel({ layout, player });
   panels.push(runs, notebook);
   const audience = mountAudience({ stream, player, layout, panels, deck });
+  // The paper the streamer reads, with its highlights and the passages viewers ask about.
+  const paper = new PaperPanel({ layout, player, audience });
+  panels.push(paper);
   // The archive's panels: the table of contents, narration, and "so far" for late joiners.
   const chapters = new ChapterPanel({ root, player, layout, streamId: stream.id });
   const notes = new NotesPanel({ layout, player });
   const catchup = new CatchUpPanel({ layout, player, chapters });
   panels.push(chapters, notes, catchup);
+  // What the streamer said (`benchcast transcribe`): captions over the player, and a list.
+  const captions = new CaptionsPanel({ host: playerEl, player });
+  const transcript = new TranscriptPanel({ layout, player });
+  const video = new VideoPanel({ layout, player, stream });
+  panels.push(captions, transcript, video);
   const clips = new Clips({ root, player, streamId: stream.id });
+  // The streamer's voice and picture, on the player's clock (media.js).
+  const media = new MediaPanel({ root, player, stream });
   const controls = new Controls(root.querySelector("[data-controls]"), player, {
     fullscreenTarget: playerEl,
   });
@@ -95,10 +116,15 @@ function main() {
     code,
     runs,
     notebook,
+    paper,
     chapters,
     catchup,
     notes,
     clips,
+    media,
+    captions,
+    transcript,
+    video,
     ready,
     state: () => player.state(),
     screenText(source = null) {

@@ -48,7 +48,10 @@ export function anchorLabel(a) {
   if (a.figure) return `figure ${a.figure}`;
   if (a.notebook) return `${a.notebook} · cell ${a.cell ?? "?"}`;
   if (a.table) return `table ${a.table} · row ${a.row ?? "?"}`;
-  if (a.paper) return `${a.paper} p. ${a.page ?? "?"}`;
+  if (a.paper) {
+    const quote = a.quote ? ` “${a.quote.length > 60 ? `${a.quote.slice(0, 59)}…` : a.quote}”` : "";
+    return `paper p. ${a.page ?? "?"}${quote}`;
+  }
   return "";
 }
 
