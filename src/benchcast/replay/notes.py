@@ -19,9 +19,16 @@ from benchcast.replay.fold import StreamFold, register_every, register_part
 MAX_NOTES = 50
 
 
-class Notes:
+class Recent:
+    """A fold part that keeps the newest few items of one kind (JSON objects), oldest first;
+    its snapshot is a deep copy, so a keyframe never shares state with the live fold."""
+
     def __init__(self, state: list[dict[str, Any]] | None = None) -> None:
         self.items: list[dict[str, Any]] = json.loads(json.dumps(state)) if state else []
+
+    def add(self, item: dict[str, Any], keep: int) -> None:
+        self.items.append(item)
+        del self.items[:-keep]
 
     def snapshot(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = json.loads(json.dumps(self.items))
@@ -31,10 +38,9 @@ class Notes:
 def _watch(f: StreamFold, ev: Event) -> None:
     if ev.kind != "note":
         return
-    notes = cast(Notes, f.part("notes"))
-    notes.items.append({"seq": ev.seq, "t": ev.t, "text": ev.data["text"]})
-    del notes.items[:-MAX_NOTES]
+    notes = cast(Recent, f.part("notes"))
+    notes.add({"seq": ev.seq, "t": ev.t, "text": ev.data["text"]}, MAX_NOTES)
 
 
-register_part("notes", Notes)
+register_part("notes", Recent)
 register_every(_watch)

@@ -11,34 +11,23 @@ index (replay/searchdocs.py), where a hit opens the moment it was said (``start`
 
 from __future__ import annotations
 
-import json
-from typing import Any, cast
+from typing import cast
 
 from benchcast.events import Event
 from benchcast.replay.fold import StreamFold, register_every, register_part
+from benchcast.replay.notes import Recent
 
 MAX_SEGMENTS = 50
-
-
-class TranscriptPart:
-    def __init__(self, state: list[dict[str, Any]] | None = None) -> None:
-        self.items: list[dict[str, Any]] = json.loads(json.dumps(state)) if state else []
-
-    def snapshot(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = json.loads(json.dumps(self.items))
-        return out
 
 
 def _watch(f: StreamFold, ev: Event) -> None:
     if ev.kind != "transcript":
         return
-    part = cast(TranscriptPart, f.part("transcript"))
+    part = cast(Recent, f.part("transcript"))
     d = ev.data
-    part.items.append(
-        {"seq": ev.seq, "t": ev.t, "start": d["start"], "end": d["end"], "text": d["text"]}
-    )
-    del part.items[:-MAX_SEGMENTS]
+    item = {"seq": ev.seq, "t": ev.t, "start": d["start"], "end": d["end"], "text": d["text"]}
+    part.add(item, MAX_SEGMENTS)
 
 
-register_part("transcript", TranscriptPart)
+register_part("transcript", Recent)
 register_every(_watch)
