@@ -142,6 +142,10 @@ def _stalled_viewer(server: ServerProcess | AsgiServer) -> None:
         msg = json.loads(stalled.recv(timeout=20))
     assert [e["seq"] for e in msg["events"]] == [sent + 1]
     assert overflows(server.url) == 1
+    # Closed here, so the server's shutdown does not wait out a close handshake that a client
+    # which stopped reading would never answer.
+    for ws in (stalled, steady, pub):
+        ws.close()
 
 
 def _events_until(ws: Any, seq: int) -> list[dict[str, Any]]:
