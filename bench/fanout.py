@@ -4,6 +4,7 @@
     python bench/fanout.py --quick         # smoke run: N = 50, 200, short phases
     python bench/fanout.py --viewers 1000 --seconds 20 --skip-baseline
     python bench/fanout.py --viewers 1000 --variants nodeflate,nodeflate+immediate
+    python bench/fanout.py --processes 2 --bus redis --viewers 5000   # bench/fanout_cluster.py
 
 What runs (every process on 127.0.0.1):
 
@@ -1598,6 +1599,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(arg.split("=", 1)[0] in ("--processes", "--bus") for arg in argv):
+        # Several server processes on a shared bus: the cluster bench (bench/fanout_cluster.py)
+        # measures that; this entry point takes the same flags so one command covers both.
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import fanout_cluster
+
+        return int(fanout_cluster.main(argv))
     a = parse(argv)
     runner = _new_loop_runner()
     if a.role == "viewers":
