@@ -314,7 +314,11 @@ class TermRedactor:
             out = self._scan_edited(context, first)
         else:
             out = self._scan_plain(context, first)
-        return out + self._scan_lines(rest) if rest else out
+        if not rest:
+            return out
+        # Colours never span a newline: the rest's own colourless text is what follows the
+        # first newline of ``colourless`` (no need to strip them again).
+        return out + self._scan_lines(rest, colourless[colourless.find("\n") + 1 :])
 
     def _scan_lines(self, text: str, colourless: str | None = None) -> str:
         """Scan whole lines (``text`` ends with a newline) that continue nothing already sent.

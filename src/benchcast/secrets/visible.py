@@ -49,9 +49,20 @@ def edited_lines(text: str, colourless: str | None = None) -> list[tuple[int, in
         patterns.append(_CSI_EDIT)
     if "\b" in text or "\x7f" in text:
         patterns.append(_RUBOUT)
+    lines: list[tuple[int, int]] = []
+    if len(patterns) == 1:
+        # Carriage returns only (progress bars), the usual case: the same walk, with one
+        # pattern to follow.
+        m = _LONE_CR.search(text)
+        while m is not None:
+            nearest = m.start()
+            start = text.rfind("\n", 0, nearest) + 1
+            end = text.find("\n", nearest) + 1 or len(text)
+            lines.append((start, end))
+            m = _LONE_CR.search(text, end)
+        return lines
     # The next match of each kind; once a line is listed, each search goes on after it.
     following = [p.search(text) for p in patterns]
-    lines: list[tuple[int, int]] = []
     while True:
         nearest = min((m.start() for m in following if m is not None), default=-1)
         if nearest < 0:
@@ -100,13 +111,19 @@ def strip_colours(text: str) -> str:
     return _SGR.sub("", text) if "\x1b" in text else text
 
 
-_INVISIBLE_CHARS = INVISIBLE.pattern[1:-1]
-
-
 def _has_invisible(text: str) -> bool:
     # ASCII text (a flag Python keeps on every string) holds none; otherwise a handful of
     # substring tests are several times faster than one character-class search.
-    return not text.isascii() and any(c in text for c in _INVISIBLE_CHARS)
+    # The characters of ``INVISIBLE``, spelled out: a generator over them costs more than
+    # the tests themselves.
+    return not text.isascii() and (
+        "\u200b" in text
+        or "\u200c" in text
+        or "\u200d" in text
+        or "\u2060" in text
+        or "\ufeff" in text
+        or "\u00ad" in text
+    )
 
 
 def _strip(text: str, where: list[int], pattern: re.Pattern[str]) -> tuple[str, list[int]]:
