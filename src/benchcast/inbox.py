@@ -28,6 +28,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from benchcast.timefmt import clock
+
 NOTICES = ("title", "bell", "desktop", "none")
 _DROP = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
@@ -91,13 +93,6 @@ def _anchor(anchor: dict[str, Any] | None) -> str:
     return ""
 
 
-def _clock(t: float) -> str:
-    s = int(t)
-    return (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
-
-
 def render(inbox: dict[str, Any]) -> Group:
     """The inbox as rich renderables (every viewer-written string passed through ``plain``)."""
     stream = inbox.get("stream") or {}
@@ -112,7 +107,7 @@ def render(inbox: dict[str, Any]) -> Group:
     for item in inbox.get("bugs", []):
         d = item["data"]
         bugs.add_row(
-            _clock(item["t"]),
+            clock(item["t"]),
             Text(item["status"], style="yellow" if item["status"] == "open" else "cyan"),
             Text(plain(d.get("name"), 24)),
             Text(plain(_anchor(d.get("anchor")), 80)),
@@ -134,7 +129,7 @@ def render(inbox: dict[str, Any]) -> Group:
     for item in inbox.get("mentions", [])[:10]:
         d = item["data"]
         mentions.add_row(
-            _clock(item["t"]), Text(plain(d.get("name"), 24)), Text(plain(d.get("text")))
+            clock(item["t"]), Text(plain(d.get("name"), 24)), Text(plain(d.get("text")))
         )
     return Group(head, Text(""), bugs, Text(""), questions, Text(""), mentions)
 

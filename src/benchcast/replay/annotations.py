@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchcast.events import Anchor
+from benchcast.timefmt import clock, rfc3339
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PDF_FRAGMENT = "http://tools.ietf.org/rfc/rfc3778"
@@ -22,17 +23,6 @@ PDF_FRAGMENT = "http://tools.ietf.org/rfc/rfc3778"
 
 class AnnotationError(ValueError):
     """An annotation collection that cannot be read; ``str()`` says where."""
-
-
-def _iso(unix: float) -> str:
-    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _clock(t: float) -> str:
-    s = int(t)
-    return (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
 
 
 def web_annotations(
@@ -54,7 +44,7 @@ def web_annotations(
             "id": f"{base}/s/{stream_id}?t={h['t']:.3f}#highlight-{h['id']}",
             "type": "Annotation",
             "motivation": "commenting" if h.get("note") else "highlighting",
-            "created": _iso(started_at + float(h["t"])),
+            "created": rfc3339(started_at + float(h["t"])),
             "target": {
                 "source": f"{base}/blobs/{h['paper']}",
                 "type": "Text",
@@ -214,14 +204,14 @@ def reading_notes(
         lines += ["", f"## {paper['title']}", ""]
         lines.append(
             f"{paper['pages']} pages · [PDF]({base}/blobs/{digest}) · opened at "
-            f"[{_clock(paper['t'])}]({base}/s/{stream_id}?t={int(paper['t'])})"
+            f"[{clock(paper['t'])}]({base}/s/{stream_id}?t={int(paper['t'])})"
             + ("" if paper.get("searchable", True) else " · scanned, no text layer")
         )
         mine = [h for h in highlights if h["paper"] == digest]
         for h in sorted(mine, key=lambda h: (h["page"], h["start"])):
             lines += [
                 "",
-                f"**p. {h['page']}** · [{_clock(h['t'])}]({base}/s/{stream_id}?t={int(h['t'])})",
+                f"**p. {h['page']}** · [{clock(h['t'])}]({base}/s/{stream_id}?t={int(h['t'])})",
                 "",
                 _quote_md(h["quote"]),
             ]

@@ -30,6 +30,7 @@ from markupsafe import Markup
 from benchcast.replay.chapters import stream_chapters
 from benchcast.store.archive import Archive
 from benchcast.store.database import Store, StoreError
+from benchcast.timefmt import clock
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 STATIC = WEB / "static"
@@ -189,13 +190,6 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
-
-
 def export_html(store: Store, stream_id: str, out: TextIO) -> int:
     """Write the stream as a self-contained HTML page; return how many events it holds.
 
@@ -232,7 +226,7 @@ def export_html(store: Store, stream_id: str, out: TextIO) -> int:
     html = templates.get_template("export.html").render(
         stream=stream,
         started=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(stream.started_at)),
-        length=_clock(stream.last_t),
+        length=clock(stream.last_t),
         css=Markup(_styles()),
         js=Markup(bundle()),
         data=Markup("\0"),

@@ -33,6 +33,7 @@ from benchcast.server.state import ServerState
 from benchcast.store.archive import Archive
 from benchcast.store.database import Channel, Store, StoreError, Stream
 from benchcast.store.search import KINDS, Query, QueryError
+from benchcast.timefmt import clock
 
 MAX_BODY = 16 * 1024
 SEARCH_PAGE = 20
@@ -594,9 +595,7 @@ async def atom_feed(request: Request) -> Response:
     for s in streams[:20]:
         chapters = await _read(request, _chapters, state.store.sync, s.id)
         if chapters:
-            summaries[s.id] = "\n".join(
-                f"{feeds._clock(c['t'])} {c['title']}" for c in chapters[:30]
-            )
+            summaries[s.id] = "\n".join(f"{clock(c['t'])} {c['title']}" for c in chapters[:30])
     body = feeds.atom(
         streams,
         base=base,

@@ -13,20 +13,10 @@ from xml.etree import ElementTree as ET
 
 from benchcast.store.archive import Scheduled
 from benchcast.store.database import Stream
+from benchcast.timefmt import clock, rfc3339
 
 ATOM = "http://www.w3.org/2005/Atom"
 PRODID = "-//Benchcast//Benchcast schedule//EN"
-
-
-def _rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
 
 
 def atom(
@@ -53,7 +43,7 @@ def atom(
     sub(feed, "id", feed_id)
     sub(feed, "title", title)
     updated = max((s.ended_at or s.started_at for s in items), default=time.time())
-    sub(feed, "updated", _rfc3339(updated))
+    sub(feed, "updated", rfc3339(updated))
     sub(feed, "link", rel="self", href=base + self_path, type="application/atom+xml")
     sub(feed, "link", rel="alternate", href=base + "/", type="text/html")
     sub(feed, "generator", "Benchcast")
@@ -63,15 +53,15 @@ def atom(
         entry = sub(feed, "entry")
         sub(entry, "id", f"{base}/s/{s.id}")
         sub(entry, "title", s.title or "Untitled stream")
-        sub(entry, "updated", _rfc3339(s.ended_at or s.started_at))
-        sub(entry, "published", _rfc3339(s.started_at))
+        sub(entry, "updated", rfc3339(s.ended_at or s.started_at))
+        sub(entry, "published", rfc3339(s.started_at))
         sub(entry, "link", rel="alternate", href=f"{base}/s/{s.id}", type="text/html")
         a = sub(entry, "author")
         sub(a, "name", s.channel)
         sub(a, "uri", f"{base}/c/{s.channel}")
         for tag in s.tags:
             sub(entry, "category", term=tag)
-        text = f"{s.channel} streamed for {_clock(s.last_t)}."
+        text = f"{s.channel} streamed for {clock(s.last_t)}."
         extra = (summaries or {}).get(s.id)
         if extra:
             text += "\n\n" + extra

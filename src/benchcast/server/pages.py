@@ -15,6 +15,7 @@ from benchcast.server.audience.studio import finish, viewer
 from benchcast.server.audience.visibility import can_see_channel, can_view, listed_for
 from benchcast.server.overlay import video_config
 from benchcast.server.state import ServerState
+from benchcast.timefmt import clock
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 
@@ -36,13 +37,6 @@ def _ago(ts: float | None) -> str:
     return "just now"
 
 
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    return (
-        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-    )
-
-
 def _iso(ts: float | None) -> str:
     """A timestamp as ISO 8601 UTC, for tooltips and <time datetime>."""
     if ts is None:
@@ -51,7 +45,7 @@ def _iso(ts: float | None) -> str:
 
 
 templates.filters["ago"] = _ago
-templates.filters["duration"] = _duration
+templates.filters["duration"] = clock
 templates.filters["iso"] = _iso
 
 
