@@ -150,6 +150,21 @@ async def _streamer(request: Request, channel_id: int | None = None) -> Channel 
     return out
 
 
+async def _streamers_stream(request: Request, *, live: bool = False) -> Stream | JSONResponse:
+    """The stream named in the path, if this request acts as its channel's streamer (and, with
+    ``live``, only while the stream is live); otherwise the error to answer with."""
+    sid = request.path_params["stream_id"]
+    stream = await _state(request).store.stream(sid)
+    if stream is None:
+        return _error(404, f"no stream {sid!r}")
+    channel = await _streamer(request, stream.channel_id)
+    if isinstance(channel, JSONResponse):
+        return channel
+    if live and not stream.live:
+        return _error(409, f"stream {sid!r} has ended")
+    return stream
+
+
 def _channel_by_id(store: Store, channel_id: int) -> Channel | None:
     from sqlalchemy import select
 
@@ -305,13 +320,10 @@ async def api_chapters(request: Request) -> Response:
 async def api_edit_chapter(request: Request) -> Response:
     """``POST /api/streams/{id}/chapters/{seq}`` with the channel's key: ``{title?, summary?,
     hidden?}`` (a missing or null title/summary goes back to the folded one)."""
-    sid = request.path_params["stream_id"]
-    stream = await _state(request).store.stream(sid)
-    if stream is None:
-        return _error(404, f"no stream {sid!r}")
-    channel = await _streamer(request, stream.channel_id)
-    if isinstance(channel, JSONResponse):
-        return channel
+    stream = await _streamers_stream(request)
+    if isinstance(stream, JSONResponse):
+        return stream
+    sid = stream.id
     try:
         seq = int(request.path_params["seq"])
         body = await _json_body(request)
@@ -640,15 +652,10 @@ async def api_narrate(request: Request) -> Response:
     from benchcast.events import EventError, parse_draft
 
     state = _state(request)
-    sid = request.path_params["stream_id"]
-    stream = await state.store.stream(sid)
-    if stream is None:
-        return _error(404, f"no stream {sid!r}")
-    channel = await _streamer(request, stream.channel_id)
-    if isinstance(channel, JSONResponse):
-        return channel
-    if not stream.live:
-        return _error(409, f"stream {sid!r} has ended")
+    stream = await _streamers_stream(request, live=True)
+    if isinstance(stream, JSONResponse):
+        return stream
+    sid = stream.id
     try:
         body = await _json_body(request)
         kind = body.get("kind")

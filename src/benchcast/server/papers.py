@@ -30,7 +30,14 @@ from benchcast.papers import MAX_PAPER_BYTES, PaperError, check_size, inspect
 from benchcast.replay.annotations import reading_notes, web_annotations
 from benchcast.replay.fold import StreamFold
 from benchcast.replay.papers import papers_of
-from benchcast.server.archive import _base, _error, _json_body, _state, _streamer, _viewable
+from benchcast.server.archive import (
+    _base,
+    _error,
+    _json_body,
+    _state,
+    _streamers_stream,
+    _viewable,
+)
 from benchcast.server.rescan import rescan
 from benchcast.store.database import Store, Stream
 
@@ -54,16 +61,7 @@ async def _papers_state(request: Request, stream_id: str) -> tuple[dict[str, Any
 
 async def _live_stream(request: Request) -> Stream | JSONResponse:
     """The live stream named in the path, if this request acts as its channel's streamer."""
-    sid = request.path_params["stream_id"]
-    stream = await _state(request).store.stream(sid)
-    if stream is None:
-        return _error(404, f"no stream {sid!r}")
-    channel = await _streamer(request, stream.channel_id)
-    if isinstance(channel, JSONResponse):
-        return channel
-    if not stream.live:
-        return _error(409, f"stream {sid!r} has ended")
-    return stream
+    return await _streamers_stream(request, live=True)
 
 
 async def _append(request: Request, stream: Stream, kind: str, data: dict[str, Any]) -> int:
