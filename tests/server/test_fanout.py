@@ -3,6 +3,7 @@ refilled from the store, and costs the others nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -195,3 +196,71 @@ def test_resuming_within_the_live_window_is_exact_and_never_shows_what_was_delet
         Viewer.open.remove(bo)
         bo.close()
         live.close()
+
+
+def test_more_viewers_than_one_slice_each_get_every_event_once_in_order(
+    server: ServerProcess,
+) -> None:
+    """A frame reaches a few hundred viewers over several turns of the event loop
+    (``hub.PASS_SLICE`` at a time) while events keep coming, viewers join and viewers leave:
+    each still sees every event exactly once, in order, and the publisher's acks keep coming."""
+    from websockets.asyncio.client import connect
+
+    from benchcast.server.hub import PASS_SLICE
+
+    key = server.create_channel("crowd")
+    pub, welcome = publisher(server.url, key)
+    sid = welcome["stream"]
+    url = f"{ws_base(server.url)}/ws/streams/{sid}"
+    total, n = 40, 3 * PASS_SLICE
+
+    async def watch(seen: list[int], stop_after: int | None) -> None:
+        async with connect(url, max_size=2**24, open_timeout=60) as ws:
+            while not seen or seen[-1] < (stop_after or total):
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                if msg["type"] == "events":
+                    seen.extend(e["seq"] for e in msg["events"])
+
+    async def scenario() -> tuple[list[list[int]], list[list[int]], list[list[int]]]:
+        stay: list[list[int]] = [[] for _ in range(n)]
+        leave: list[list[int]] = [[] for _ in range(PASS_SLICE // 2)]
+        late: list[list[int]] = [[] for _ in range(PASS_SLICE // 2)]
+        tasks = [asyncio.ensure_future(watch(s, None)) for s in stay]
+        tasks += [asyncio.ensure_future(watch(s, total // 2)) for s in leave]
+        await wait_until(lambda: viewer_count(server.url, sid) >= n + len(leave))
+        for i in range(1, total + 1):
+            if i == total // 2:
+                tasks += [asyncio.ensure_future(watch(s, None)) for s in late]
+            # One event per message, acknowledged each time, as a steady publisher sends them.
+            await asyncio.to_thread(publish, pub, [_line(i)])
+        await asyncio.wait_for(asyncio.gather(*tasks), 120)
+        return stay, leave, late
+
+    stay, leave, late = asyncio.run(scenario())
+    assert all(s == list(range(1, total + 1)) for s in stay)
+    assert all(s == list(range(1, total // 2 + 1)) for s in leave)
+    # A late joiner starts from the stream's recent events and then follows, without a gap.
+    for s in late:
+        assert s and s[-1] == total and s == list(range(s[0], total + 1))
+    pub.close()
+
+
+def _line(pseq: int) -> dict[str, Any]:
+    return {
+        "pseq": pseq,
+        "t": pseq * 0.01,
+        "kind": "term.output",
+        "source": "term:1",
+        "data": {"text": f"line {pseq}\r\n"},
+    }
+
+
+def viewer_count(url: str, sid: str) -> int:
+    return int(httpx.get(f"{url}/api/streams/{sid}", timeout=10).json()["viewers"])
+
+
+async def wait_until(predicate: Any, timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.1)

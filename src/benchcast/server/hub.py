@@ -4,7 +4,10 @@ itself.
 New events for a stream are gathered for at most one frame interval (50 ms, so at most 20
 frames a second), serialized once into one websocket text frame — the frame's bytes, header
 included — and the stream's channel writes those same bytes to every viewer's socket in
-turn, in one pass on the event loop: no task, queue or wake-up per viewer. A viewer whose
+turn, ``PASS_SLICE`` viewers per turn of the event loop: no task, queue or wake-up per
+viewer, and nothing else on the loop waits for a whole pass. Events that arrive while a frame
+is still being written wait for it and then go out together, so a stream with more viewers
+than a frame interval can serve gets fewer, bigger frames instead of a backlog. A viewer whose
 socket still holds more than ``MAX_BUFFERED_BYTES`` unsent bytes (the kernel took nothing for
 a while) is cut back to "catch up from the store after seq N", the same path that serves a
 viewer who reconnects with the last seq it has; it is written live again once it has caught
@@ -57,6 +60,8 @@ MAX_BUFFERED_BYTES = 1024 * 1024
 #: Framed events a channel keeps for viewers who join or resume (bounded both ways).
 RECENT_EVENTS = 2000
 RECENT_BYTES = 2 * 1024 * 1024
+#: Viewers a frame is written to per turn of the event loop (a slice takes ~1-2 ms).
+PASS_SLICE = 256
 #: How long a stream's keyframe, read once, serves every viewer who joins.
 KEYFRAME_CACHE_SECONDS = 5.0
 #: The kind that hides earlier events (a moderator's delete): see ``StreamChannel._hidden``.
@@ -350,6 +355,11 @@ class StreamChannel:
     keyframe_read: asyncio.Task[tuple[int, str] | None] | None = None
     #: Bumped when something was hidden: a keyframe read before then is not kept.
     hidden_gen: int = 0
+    #: Frames being written, oldest first, each with the viewers it goes to; the oldest has
+    #: reached ``viewers[:pass_at]``. ``pass_handle``: the next slice, when one is due.
+    passes: deque[tuple[Frame, list[Viewer]]] = field(default_factory=deque)
+    pass_at: int = 0
+    pass_handle: asyncio.Handle | None = None
 
     def __post_init__(self) -> None:
         self.framed = self.head
@@ -417,7 +427,7 @@ class StreamChannel:
                     stuck = True  # announced but not (yet) in the store
                     break
                 self._add(rows[0][0], rows[-1][0], [r[2] for r in rows], None)
-                self.flush()  # one frame per page, so a long fill never builds a huge frame
+                self.flush(now=True)  # a frame per page: a long fill never builds a huge one
         except Exception:
             stuck = True
             log.exception("stream %s: filling a gap from the store failed", self.stream_id)
@@ -431,11 +441,15 @@ class StreamChannel:
             for first, last, wire, at in held:
                 self.deliver(first, last, wire, at)
 
-    def flush(self) -> None:
+    def flush(self, now: bool = False) -> None:
+        """Frame what is pending and write it; unless ``now``, wait while an earlier frame is
+        still being written: the events that come meanwhile go out together when it is done,
+        so a stream with more viewers than one frame interval can serve gets bigger frames,
+        not a growing queue of them."""
         if self.flush_handle is not None:
             self.flush_handle.cancel()
         self.flush_handle = None
-        if not self.pending:
+        if not self.pending or (self.passes and not now):
             return
         frame = Frame(self.pending_first, self.head, events_frame(self.pending))
         if self.pending_at is not None and self.hub.observe_lag is not None:
@@ -449,13 +463,40 @@ class StreamChannel:
         self._write(frame)
 
     def _write(self, frame: Frame) -> None:
-        """The one pass that hands a frame to every viewer of the stream, in turn."""
-        written = 0
-        for v in self.viewers:
-            if v.mode is _LIVE:
-                written += v.offer(frame)
-        self.hub.events_out += written
-        self.hub.frames_out += len(self.viewers)
+        """Hand a frame to every viewer of the stream, in turn, after the frames before it."""
+        self.passes.append((frame, list(self.viewers)))
+        if self.pass_handle is None:
+            self._pump()
+
+    def _pump(self) -> None:
+        """Write the oldest frames to the next ``PASS_SLICE`` viewers; what is left goes on
+        at the loop's next turn, so a pass over thousands of viewers never holds up the
+        publisher's acks, the store's replies or a joining viewer for more than a slice."""
+        self.pass_handle = None
+        budget = PASS_SLICE
+        hub = self.hub
+        while self.passes and budget > 0:
+            frame, viewers = self.passes[0]
+            start = self.pass_at
+            end = min(len(viewers), start + budget)
+            written = 0
+            for i in range(start, end):
+                v = viewers[i]
+                if v.mode is _LIVE:
+                    written += v.offer(frame)
+            hub.events_out += written
+            if frame.last:
+                hub.frames_out += end - start
+            budget -= end - start
+            if end == len(viewers):
+                self.passes.popleft()
+                self.pass_at = 0
+            else:
+                self.pass_at = end
+        if self.passes:
+            self.pass_handle = asyncio.get_running_loop().call_soon(self._pump)
+        elif self.pending and self.flush_handle is None:
+            self.flush()
 
     def _remember(self) -> None:
         """Move the events just framed into ``recent``, dropping the oldest past its bounds."""
@@ -577,15 +618,15 @@ class StreamChannel:
         self.backlog = None
 
     def control(self, text: str) -> None:
-        frame = Frame(0, 0, text)
-        for v in self.viewers:
-            v.offer(frame)
+        """A message for every live viewer, in its place among the frames being written."""
+        self._write(Frame(0, 0, text))
 
     @property
     def idle(self) -> bool:
         return (
             not self.viewers
             and not self.pending
+            and not self.passes
             and self.flush_handle is None
             and self.filling is None
         )

@@ -206,6 +206,8 @@ def _check_batch(batch: list[Any]) -> tuple[list[Draft], list[tuple[int, str]]]:
     return drafts, refused
 
 
+#: The key under which the reader notes how long a message was (characters of JSON).
+SIZE = "\x00size"
 #: Messages read ahead of the store. Full: reading stops, and TCP slows the publisher down.
 READ_AHEAD = 64
 
@@ -268,7 +270,9 @@ async def _read_messages(
     everything queued for the store (it is out of band: it bypasses the log)."""
     try:
         while True:
-            msg = _checked(await ws.receive_text())
+            raw = await ws.receive_text()
+            msg = _checked(raw)
+            msg[SIZE] = len(raw)
             if msg["type"] == "hold":
                 on_hold(float(msg["t"]))
                 continue
@@ -301,6 +305,7 @@ async def _store_messages(
             await blobs.receive(state, ws, msg)
             continue
         batch = list(msg["events"])
+        size = msg[SIZE]
         # Whatever else is already waiting joins this transaction, up to the first message
         # that is not events (blobs and pings keep their place in the order).
         after: dict[str, Any] | None = None
@@ -314,7 +319,8 @@ async def _store_messages(
                 after = nxt
                 break
             batch.extend(nxt["events"])
-        await _store_batch(state, ws, sid, holder, batch)
+            size += nxt[SIZE]
+        await _store_batch(state, ws, sid, holder, batch, size)
         if after is not None and after["type"] == "ping":
             await _send(ws, {"type": "pong"})
         elif after is not None:
@@ -325,12 +331,18 @@ async def _store_messages(
 
 
 async def _store_batch(
-    state: ServerState, ws: WebSocket, sid: str, holder: str, batch: list[Any]
+    state: ServerState, ws: WebSocket, sid: str, holder: str, batch: list[Any], size: int
 ) -> None:
+    """Check, store, acknowledge and announce one batch; ``size`` is its messages' length."""
     top = batch[-1]["pseq"] if batch else 0
-    # Validating and re-scanning a batch costs milliseconds per 64 KB of output: done on
-    # a worker thread so fan-out to viewers never waits behind it.
-    drafts, refused = await asyncio.to_thread(_check_batch, batch)
+    if size > INLINE_CHECK_BYTES:
+        # Validating and re-scanning costs milliseconds per 64 KB of output: done on a
+        # worker thread so fan-out to viewers never waits behind it.
+        drafts, refused = await asyncio.to_thread(_check_batch, batch)
+    else:
+        # A few lines take microseconds, less than the hop to a thread and back, which
+        # waits for the GIL while the loop writes frames to thousands of viewers.
+        drafts, refused = _check_batch(batch)
     for pseq, message in refused:
         state.rejected += 1
         await _send(ws, {"type": "reject", "pseq": pseq, "message": message})
@@ -339,6 +351,13 @@ async def _store_batch(
         events = await state.store.append(sid, drafts, holder)
         state.metrics.append_seconds.observe(time.perf_counter() - started)
         if events:
-            state.publish(sid, events)
+            # Fan-out runs on the next turn of the loop, after the ack below is written: the
+            # publisher's next batch (one is in flight at a time) does not wait for a pass
+            # over every viewer, and the events are announced even if the ack cannot be sent.
+            asyncio.get_running_loop().call_soon(state.publish, sid, events)
     if top:
         await _send(ws, {"type": "ack", "pseq": top})
+
+
+#: Batches whose messages are up to this long are checked on the event loop itself.
+INLINE_CHECK_BYTES = 8 * 1024

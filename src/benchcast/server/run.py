@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import threading
 from typing import Any
 
@@ -18,6 +19,8 @@ from benchcast.server.wsraw import ViewerProtocol
 
 #: Largest websocket message the server reads (a publisher batch); bigger ones are refused.
 WS_MAX_SIZE = 4 * 1024 * 1024
+#: How often (seconds) a thread waiting for the GIL may take it from the event loop's.
+SWITCH_INTERVAL = 0.0005
 #: Seconds a shutting-down process waits for its viewers and publishers to leave.
 DRAIN_SECONDS = 5.0
 
@@ -96,6 +99,10 @@ def serve(
     log_format: str = "text",
 ) -> None:
     """Serve until interrupted, then drain (see ``_Server``)."""
+    # The loop thread holds the GIL through a pass that writes a frame to thousands of
+    # viewers; the store's threads need it back after each database round trip. At the
+    # default 5 ms an append of a few round trips waits tens of ms for it under load.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     server = _Server(_config(db_url, log_level, bus_url, log_format))
     server.run(sockets=[sock])
 
