@@ -12,8 +12,16 @@ What runs (every process on 127.0.0.1):
 - a publisher on process 0 sending one ~200-byte ``term.output`` event every 1/``--rate`` s,
   each carrying ``@T<time.time()>;`` so a viewer on the same clock knows when it was sent;
 - ``--viewers`` viewers spread round-robin over the server processes, opened by
-  ``--viewer-procs`` client processes on a minimal asyncio websocket client (no
-  permessage-deflate: this measures fan-out, not compression).
+  ``--viewer-procs`` client processes on a minimal websocket client on uvloop (no
+  permessage-deflate: this measures fan-out, not compression). ``--timed-viewers`` of them,
+  spread over the connection order, read every frame as it arrives and time each event; the
+  others read what their socket holds every 0.5 s and count the events. The server does the
+  same for both (a write per frame per viewer), but a client process reading 100,000 frames
+  a second one by one would take a core of this machine from the server it measures. For the
+  same reason the client processes run under SCHED_BATCH: a browser on another machine cannot
+  preempt the server each time a frame reaches it, and here a woken client otherwise does.
+  Every TCP write here also pays for the receiving side's TCP processing (loopback runs it in
+  the sender's system call): ~10 µs per frame on this machine against ~2 µs for the send alone.
 
 Two latencies are printed. publish→viewer is from the publisher's send to the viewer's
 receive: what a viewer experiences, including the store's durable commit (an fsync, whose
@@ -47,8 +55,11 @@ import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import uvloop
+
 HOST = "127.0.0.1"
 EVENT_BYTES = 200
+BULK_INTERVAL = 0.5  # viewers that are not timed read their sockets this often
 _TS = re.compile(rb"@T(\d+\.\d+);")
 _EVENTS = b'{"type":"events"'
 BENCHCAST = [sys.executable, "-m", "benchcast"]
@@ -74,7 +85,12 @@ class Viewer(asyncio.Protocol):
     """A websocket viewer that only parses frames and times the events in them."""
 
     def __init__(
-        self, port: int, path: str, recv: dict[bytes, list[float]], window: list[float]
+        self,
+        port: int,
+        path: str,
+        recv: dict[bytes, list[float]],
+        window: list[float],
+        timed: bool = True,
     ) -> None:
         key = base64.b64encode(os.urandom(16)).decode()
         self.request = (
@@ -83,6 +99,7 @@ class Viewer(asyncio.Protocol):
         ).encode()
         self.recv = recv  # publish stamp → receive times, over this process's viewers
         self.window = window  # [w0, w1]: count events published inside it
+        self.timed = timed  # reads as frames arrive and times each event; else in bulk
         self.buf = bytearray()
         self.open = False
         self.alive = False
@@ -137,18 +154,29 @@ class Viewer(asyncio.Protocol):
                 for s in _TS.findall(payload):
                     if w0 <= float(s) < w1:
                         self.events += 1
-                        self.recv.setdefault(s, []).append(now)
+                        if self.timed:
+                            self.recv.setdefault(s, []).append(now)
             elif op == 9 and self.transport is not None:  # ping → pong, masked with a zero key
                 self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
             elif op == 8 and self.transport is not None:
                 self.transport.close()
         if pos:
             del buf[:pos]
+        if not self.timed and self.open and self.transport is not None:
+            self.transport.pause_reading()  # until the next bulk read
 
 
-async def viewers_main(ports: list[int], sid: str, n: int, offset: int) -> None:
-    """Open ``n`` viewers, report "ready", record between "start W0 W1" and "stop" on stdin."""
+async def viewers_main(ports: list[int], sid: str, n: int, offset: int, timed: int) -> None:
+    """Open ``n`` viewers, report "ready", record between "start W0 W1" and "stop" on stdin.
+
+    ``timed`` of them, spread evenly over the connection order (so over each server's pass
+    too), read every frame as it arrives and time its events; the others read what their
+    socket holds every ``BULK_INTERVAL`` s and only count events. The server does the same
+    work for both: one write per frame per viewer, the kernel buffering it until read."""
     _raise_nofile()
+    # Stand-ins for browsers on other machines: there they cannot take the CPU from the
+    # server each time a frame arrives, so here they do not preempt it on wake-up either.
+    os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     loop = asyncio.get_running_loop()
     recv: dict[bytes, list[float]] = {}
     window = [float("inf"), float("inf")]
@@ -159,7 +187,8 @@ async def viewers_main(ports: list[int], sid: str, n: int, offset: int) -> None:
         port = ports[(offset + i) % len(ports)]
         async with sem:
             for _ in range(5):
-                v = Viewer(port, f"/ws/streams/{sid}", recv, window)
+                is_timed = (i * timed) // n != ((i + 1) * timed) // n
+                v = Viewer(port, f"/ws/streams/{sid}", recv, window, is_timed)
                 try:
                     await loop.create_connection(lambda v=v: v, HOST, port)
                     await asyncio.wait_for(v.hello, 30)
@@ -170,6 +199,20 @@ async def viewers_main(ports: list[int], sid: str, n: int, offset: int) -> None:
 
     await asyncio.gather(*(one(i) for i in range(n)))
     print(json.dumps({"ready": len(viewers)}), flush=True)
+
+    async def bulk_reads() -> None:
+        # A tenth of them every twentieth of a second: bursts would skew the timed viewers.
+        bulk = [v for v in viewers if not v.timed]
+        slices = 10
+        i = 0
+        while True:
+            await asyncio.sleep(BULK_INTERVAL / slices)
+            for v in bulk[i::slices]:
+                if v.alive and v.transport is not None:
+                    v.transport.resume_reading()
+            i = (i + 1) % slices
+
+    bulk = asyncio.ensure_future(bulk_reads())
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while True:
@@ -189,8 +232,10 @@ async def viewers_main(ports: list[int], sid: str, n: int, offset: int) -> None:
         times.sort()
         k = min(len(times), 100)
         stamps[stamp.decode()] = [times[i * len(times) // k] for i in range(k)]
+    bulk.cancel()
     report = {
         "held": sum(v.alive for v in viewers),
+        "timed": sum(v.timed for v in viewers),
         "events": sum(v.events for v in viewers),
         "stamps": stamps,
     }
@@ -298,6 +343,55 @@ async def open_stream(url: str, key: str) -> str:
     async with websockets.connect(url.replace("http", "ws") + "/ws/publish") as ws:
         await ws.send(json.dumps({"type": "hello", "key": key, "stream": None, "title": "bench"}))
         return str(json.loads(await ws.recv())["stream"])
+
+
+# ── the machine's floor: what a bare TCP write costs here ─────────────────────────────────
+
+
+def write_floor(n: int, rounds: int = 20) -> float:
+    """Microseconds of wall time per write when a bare loop writes one ~250-byte frame to
+    each of ``n`` loopback sockets (a child process reads them), the least any server can
+    spend per viewer per frame on this machine. Loopback TCP runs the receiver's side of
+    every packet in the sender's system call, which a network card would take over."""
+    frame = b"\x81\x7e\x00\xfa" + b"x" * 250
+    listener = socket.socket()
+    listener.bind((HOST, 0))
+    listener.listen(n)
+    port = listener.getsockname()[1]
+    pid = os.fork()
+    if pid == 0:  # the reader: reads everything until the writer closes
+        try:
+            import selectors
+
+            sel = selectors.DefaultSelector()
+            for _ in range(n):
+                c = socket.create_connection((HOST, port))
+                c.setblocking(False)
+                sel.register(c, selectors.EVENT_READ)
+            open_ = n
+            while open_:
+                for key, _ in sel.select(5):
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
+                    if not sock.recv(1 << 16):
+                        sel.unregister(sock)
+                        sock.close()
+                        open_ -= 1
+        finally:
+            os._exit(0)
+    socks = [listener.accept()[0] for _ in range(n)]
+    gap = 0.02
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for s in socks:
+            s.send(frame)
+        time.sleep(gap)
+    per_write = (time.perf_counter() - started - rounds * gap) / (rounds * n)
+    for s in socks:
+        s.close()
+    listener.close()
+    os.waitpid(pid, 0)
+    return per_write * 1e6
 
 
 # ── orchestration ─────────────────────────────────────────────────────────────────────────
@@ -426,6 +520,7 @@ async def run_setup(a: argparse.Namespace, processes: int, bus: str) -> dict[str
                     sid,
                     str(n),
                     str(offset),
+                    str(min(n, a.timed_viewers * n // max(1, a.viewers) + 1)),
                     stdin=asyncio.subprocess.PIPE,
                     stdout=asyncio.subprocess.PIPE,
                     limit=2**24,
@@ -473,7 +568,7 @@ async def run_setup(a: argparse.Namespace, processes: int, bus: str) -> dict[str
                     flush=True,
                 )
         await asyncio.sleep(1.0)  # the last events in flight
-        held, events = 0, 0
+        held, events, timed = 0, 0, 0
         e2e: list[float] = []  # publisher's send → viewer's receive
         fan: list[float] = []  # store's commit (the publisher's ack) → viewer's receive
         for c in clients:
@@ -482,6 +577,7 @@ async def run_setup(a: argparse.Namespace, processes: int, bus: str) -> dict[str
             await c.stdin.drain()
             r = json.loads(await c.stdout.readline())
             held += r["held"]
+            timed += r["timed"]
             events += r["events"]
             for stamp, times in r["stamps"].items():
                 e2e.extend(t - float(stamp) for t in times)
@@ -493,6 +589,7 @@ async def run_setup(a: argparse.Namespace, processes: int, bus: str) -> dict[str
             "bus": bus,
             "viewers": a.viewers,
             "held": held,
+            "timed": timed,
             "rate": a.rate,
             "sent": sent,
             "delivered": events / max(1, in_window * held),
@@ -524,7 +621,8 @@ async def run_setup(a: argparse.Namespace, processes: int, bus: str) -> dict[str
 
 def line(r: dict[str, Any]) -> str:
     return (
-        f"{r['processes']} proc/{r['bus']}: {r['held']}/{r['viewers']} viewers held at "
+        f"{r['processes']} proc/{r['bus']}: {r['held']}/{r['viewers']} viewers held "
+        f"({r['timed']} timed) at "
         f"{r['rate']:g} ev/s, delivered {r['delivered']:.1%}; publish→viewer p50 "
         f"{r['p50_ms']} p99 {r['p99_ms']} max {r['max_ms']} ms (commit p99 "
         f"{r['commit_p99_ms']} ms); commit→viewer p50 {r['fanout_p50_ms']} p99 "
@@ -538,6 +636,13 @@ async def main_async(a: argparse.Namespace) -> int:
     print(
         f"fanout_cluster: {a.viewers} viewers, {a.rate:g} events/s, {a.seconds:g} s, "
         f"{os.cpu_count()} CPUs",
+        flush=True,
+    )
+    floor = write_floor(min(a.viewers, 2500))
+    print(
+        f"  floor: a bare loop of TCP writes costs {floor:.1f} µs per frame per viewer here: "
+        f"{a.viewers:,} viewers at {a.rate:g}/s need {floor * a.viewers * a.rate / 1e6:.2f} "
+        "cores for the writes alone",
         flush=True,
     )
     results = []
@@ -559,6 +664,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=10.0, help="measured seconds")
     p.add_argument("--viewer-procs", type=int, default=2, help="client processes")
     p.add_argument(
+        "--timed-viewers",
+        type=int,
+        default=1000,
+        help="viewers that read every frame as it comes and time it (all of them: "
+        "--timed-viewers = --viewers); the others read in bulk every 0.5 s",
+    )
+    p.add_argument(
         "--postgres",
         default=os.environ.get(
             "BENCHCAST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -578,7 +690,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--_viewers":
         ports = [int(x) for x in argv[1].split(",")]
-        asyncio.run(viewers_main(ports, argv[2], int(argv[3]), int(argv[4])))
+        timed = int(argv[5])
+        # uvloop, as the server runs: the viewers' own cost shares the machine with it.
+        uvloop.run(viewers_main(ports, argv[2], int(argv[3]), int(argv[4]), timed))
         return 0
     return asyncio.run(main_async(parse(argv)))
 
