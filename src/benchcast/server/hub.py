@@ -427,7 +427,7 @@ class StreamChannel:
                     stuck = True  # announced but not (yet) in the store
                     break
                 self._add(rows[0][0], rows[-1][0], [r[2] for r in rows], None)
-                self.flush(now=True)  # a frame per page: a long fill never builds a huge one
+                self.flush(at_once=True)  # a frame per page: a long fill never builds a huge one
         except Exception:
             stuck = True
             log.exception("stream %s: filling a gap from the store failed", self.stream_id)
@@ -441,15 +441,15 @@ class StreamChannel:
             for first, last, wire, at in held:
                 self.deliver(first, last, wire, at)
 
-    def flush(self, now: bool = False) -> None:
-        """Frame what is pending and write it; unless ``now``, wait while an earlier frame is
-        still being written: the events that come meanwhile go out together when it is done,
-        so a stream with more viewers than one frame interval can serve gets bigger frames,
-        not a growing queue of them."""
+    def flush(self, at_once: bool = False) -> None:
+        """Frame what is pending and write it; unless ``at_once``, wait while an earlier
+        frame is still being written: the events that come meanwhile go out together when it
+        is done, so a stream with more viewers than one frame interval can serve gets bigger
+        frames, not a growing queue of them."""
         if self.flush_handle is not None:
             self.flush_handle.cancel()
         self.flush_handle = None
-        if not self.pending or (self.passes and not now):
+        if not self.pending or (self.passes and not at_once):
             return
         frame = Frame(self.pending_first, self.head, events_frame(self.pending))
         if self.pending_at is not None and self.hub.observe_lag is not None:
