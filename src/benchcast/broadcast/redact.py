@@ -40,9 +40,9 @@ from benchcast.secrets import known
 from benchcast.secrets.scanner import Finding, Hold, Scanner, apply
 from benchcast.secrets.visible import (
     ALT_SCREEN_OFF,
-    ALT_SCREEN_ON,
     INCOMPLETE_ESCAPE,
     OSC,
+    alt_screen_on,
     edited_lines,
     has_edits,
     mask_raw,
@@ -215,7 +215,7 @@ class TermRedactor:
                     self.shadow = None
                     self._shadow_stream = None
                 continue
-            on = ALT_SCREEN_ON.search(self.pending)
+            on = alt_screen_on(self.pending)
             if on is not None:
                 before, self.pending = self.pending[: on.start()], self.pending[on.start() :]
                 if before:
@@ -335,14 +335,21 @@ class TermRedactor:
         if not edited:
             return self._scan_plain("", text, colourless)
         raw_out, raw_found = self._mask_plain("", text, colourless)
-        # Colours never span a newline: line by line, ``colourless`` is each line's own.
-        plain_lines = colourless.split("\n")
+        # Colours never span a newline: line by line, ``colourless`` is each line's own. A line
+        # without escapes is its own colourless text: the split is made only for one with some.
+        plain_lines: list[str] | None = None
         shown: list[str] = []
         line_no = pos = 0
         for a, b in edited:
+            line = text[a:b]
+            if "\x1b" not in line:
+                shown.append(visible_line(line))
+                continue
+            if plain_lines is None:
+                plain_lines = colourless.split("\n")
             line_no += text.count("\n", pos, a)
             pos = a
-            shown.append(visible_line(text[a:b], plain_lines[line_no]))
+            shown.append(visible_line(line, plain_lines[line_no]))
         redraws: dict[int, str] = {}
         for i, found in self._shown_findings(shown).items():
             start, end = edited[i]

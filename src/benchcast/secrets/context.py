@@ -197,6 +197,11 @@ class Assignment:
 
 def classify(name: str, value: str) -> str | None:
     """The rule id if ``name = value`` assigns a secret, else None."""
+    # Most assignments in ordinary output are settled by the name alone (``tokens_seen: 1734``,
+    # ``subkey = …``): its verdict is kept per name, before any look at the value.
+    kind = _name_kind(name)
+    if kind == _NOT_SECRET_NAME or (kind == _OTHER_NAME and len(value) < 32):
+        return None
     if (name, value) in _NOT_SECRET:
         return None
     rule = _classify(name, value)
@@ -214,23 +219,31 @@ _NOT_SECRET: set[tuple[str, str]] = set()
 MAX_NOT_SECRET = 8192
 
 
-def _classify(name: str, value: str) -> str | None:
+_NOT_SECRET_NAME, _OTHER_NAME, _SECRET_NAME = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_kind(name: str) -> int:
+    """What the name of an assignment says on its own: ``_NOT_SECRET_NAME`` (no value
+    counts), ``_SECRET_NAME`` (a password, key or token: the value decides) or ``_OTHER_NAME``
+    (only a long, very random value counts)."""
     parts = _name_parts(name)
-    if not parts:
-        return None
+    if not parts or any(p in NOT_SECRET_PARTS for p in parts[-2:]) or "public" in parts:
+        return _NOT_SECRET_NAME
     last = parts[-1]
-    # What the name says is checked first: it is cheap, and it settles most assignments in
-    # ordinary output (``tokenizer = …``, ``key_id: …``) before the value is looked at.
-    if any(p in NOT_SECRET_PARTS for p in parts[-2:]) or "public" in parts:
-        return None
     secret_name = (
         last in PASSWORD_PARTS
         or (len(parts) >= 2 and parts[-2] + last in {"passwd"})
         or last in KEY_PARTS
         or "".join(parts[-2:]) in KEY_PARTS
     )
-    if not secret_name and len(value) < 32:
-        return None  # only a long, very random value counts under any other name
+    return _SECRET_NAME if secret_name else _OTHER_NAME
+
+
+def _classify(name: str, value: str) -> str | None:
+    """``classify`` for a name that ``_name_kind`` does not settle alone."""
+    parts = _name_parts(name)
+    last = parts[-1]
     if _boring(value, password=last in PASSWORD_PARTS):
         return None
     if last in PASSWORD_PARTS or (len(parts) >= 2 and parts[-2] + last in {"passwd"}):
@@ -298,9 +311,11 @@ _AFTER_WORD = re.compile(
     r"[A-Za-z0-9_.-]*+[\"']?\s*+(?::=|=>|=|:)[ \t]*+(?P<quote>[\"'`]?)"
     r"(?P<value>[^\s\"'`,;<>(){}\[\]=:]{6,400}={0,2})"
 )
-# Before a long run: a name and an operator.
+# Before a long run: a name and an operator. Possessive for the same reason: what follows the
+# name, the spaces and the operator cannot begin with what they match, so a start that fails
+# fails once instead of once per character given back (the search tries every start).
 _BEFORE_VALUE = re.compile(
-    r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::=|=>|=|:)[ \t]*"
+    r"(?<![A-Za-z0-9_.-])(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,80}+)[\"']?\s*+(?::=|=>|=|:)[ \t]*+"
     r"[\"'`]?$"
 )
 _NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
@@ -340,20 +355,21 @@ def assignments_near(text: str, word_ends: list[int], run_starts: list[int]) -> 
     out: list[Assignment] = []
     seen: set[int] = set()
     tried: set[int] = set()  # values already judged (a name may hold two secret words)
+    after_word = _AFTER_WORD.match
     for end in sorted(set(word_ends)):
-        m = _AFTER_WORD.match(text, end + 1)
+        m = after_word(text, end + 1)
         if m is None:
             continue
-        vstart = m.start("value")
+        vstart = m.start(2)
         if vstart in tried:
             continue
         tried.add(vstart)
         start = _name_start(text, end)
-        name = text[start : m.start("quote")].rstrip(" \t:=>\"'")
-        value = m.group("value")
-        if m.group("quote") and value.endswith(m.group("quote")):
+        name = text[start : m.start(1)].rstrip(" \t:=>\"'")
+        quote, value = m.group(1, 2)
+        if quote and value.endswith(quote):
             value = value[:-1]
-        if vstart in seen or not name or not (name[0].isalpha() or name[0] == "_"):
+        if not name or not (name[0].isalpha() or name[0] == "_"):
             continue
         rule = classify(name, value)
         if rule is not None:

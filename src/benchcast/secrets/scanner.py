@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import re
 import urllib.parse
@@ -41,7 +42,7 @@ CONTEXT_KEYWORDS = (
 #: A token-like run this long may be an encoded or random value (see ``_runs``).
 MIN_RUN = 20
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_HEXISH = re.compile(r"[0-9a-fA-F]+")
+_HEXISH_BYTES = re.compile(rb"[0-9a-fA-F]+")
 # Where a token may hold a percent escape or a JSON escape: the candidates for decoding. A
 # token without a valid escape decodes to itself, so only these positions are worth a look.
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -344,13 +345,16 @@ class Scanner:
                     findings.append(Finding(start, end, "known-value"))
         for i, ends in rule_hits.items():
             rule = self.rules[i]
-            # A rule's match lies on the line of its keyword (a key block spans lines).
-            spans = [(0, len(text))] if rule.id == "private-key" else _lines_around(text, ends)
-            for start, stop in spans:
-                for m in rule.pattern.finditer(text, start, stop):
-                    if rule.id == "password-flag" and _weak_flag_value(m.group(rule.group)):
-                        continue
-                    findings.append(Finding(m.start(rule.group), m.end(rule.group), rule.id))
+            if rule.pattern is _URL_CREDENTIALS:
+                matches = _url_credentials(text, ends)
+            else:
+                # A rule's match lies on the line of its keyword (a key block spans lines).
+                spans = [(0, len(text))] if rule.id == "private-key" else _lines_around(text, ends)
+                matches = [m for a, b in spans for m in rule.pattern.finditer(text, a, b)]
+            for m in matches:
+                if rule.id == "password-flag" and _weak_flag_value(m.group(rule.group)):
+                    continue
+                findings.append(Finding(m.start(rule.group), m.end(rule.group), rule.id))
         # A long random run may be a value under any name (the generic context rule); hashes
         # and ids (hex, one case) never qualify, and are most of the long runs in practice.
         encoded_runs = _runs(text, data)
@@ -444,20 +448,23 @@ def _runs(text: str, data: bytes) -> list[tuple[int, int]]:
     every word: ordinary output is mostly words shorter than that.
     """
     classes = data.translate(_RUN_CLASSES)
-    start = classes.find(_RUN_SEED)
+    find = classes.find
+    start = find(_RUN_SEED)
     out: list[tuple[int, int]] = []
-    n = len(text)
+    n = len(data)
     while start >= 0:
-        stop = classes.find(b" ", start + MIN_RUN)
+        stop = find(b" ", start + MIN_RUN)
         if stop < 0:
             stop = n
         pad = stop
-        while pad < n and pad - stop < 2 and text[pad] == "=":
+        while pad < n and pad - stop < 2 and data[pad] == 0x3D:  # "="
             pad += 1
-        run = text[start:pad]
-        if not (run.islower() or run.isupper() or _HEXISH.fullmatch(run)):
+        # A run is ASCII: its bytes say what its characters would (case, hex), and a slice
+        # of bytes costs less than one of the text (often two bytes a character, or four).
+        run = data[start:pad]
+        if not (run.islower() or run.isupper() or _HEXISH_BYTES.fullmatch(run)):
             out.append((start, pad))
-        start = classes.find(_RUN_SEED, stop)
+        start = find(_RUN_SEED, stop)
     return out
 
 
@@ -527,6 +534,46 @@ def _weak_flag_value(value: str) -> bool:
     from benchcast.secrets.context import looks_like_placeholder
 
     return value.lower() in _METAVARS or looks_like_placeholder(value)
+
+
+#: The url-credentials rule's pattern ("scheme://user:password@"), whose keyword is "://".
+_URL_CREDENTIALS = next(r.pattern for r in RULES if r.id == "url-credentials")
+# What its pattern holds before the "://": up to 21 characters, none of them ":" or "/".
+_URL_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,20}://")
+_URL_SCHEME_MAX = 21
+
+
+def _url_credentials(text: str, ends: list[int]) -> list[re.Match[str]]:
+    """The matches of the url-credentials pattern on the lines of ``ends`` (where a "://"
+    ends): what ``finditer`` over each line gives.
+
+    Every match holds exactly one "://" (nothing else in it may hold a "/" before its "@")
+    and begins with the scheme right before it, so each match is tried only where a "://"
+    can anchor one: at the leftmost start of a scheme that ends at that "://". ``finditer``
+    over the line tries every letter of it instead, and URLs are long and common (package
+    downloads): on ordinary output this rule cost about as much as all the others together.
+    """
+    out: list[re.Match[str]] = []
+    hits = sorted({e - 2 for e in ends})  # where each "://" begins
+    for start, stop in _lines_around(text, ends):
+        i = bisect.bisect_left(hits, start)
+        pos = start  # where the previous match ended, as ``finditer`` goes on
+        floor = start  # a scheme holds no ":" or "/": none begins before the last "://" ends
+        while i < len(hits) and hits[i] < stop:
+            at = hits[i]
+            i += 1
+            lo = max(pos, floor, at - _URL_SCHEME_MAX)
+            floor = at + 3
+            # In [lo, at + 3) the only "://" is this one: the scheme search finds the
+            # leftmost start that reaches it, where ``finditer`` would have found the match.
+            head = _URL_SCHEME.search(text, lo, at + 3)
+            if head is None:
+                continue
+            m = _URL_CREDENTIALS.match(text, head.start(), stop)
+            if m is not None:
+                out.append(m)
+                pos = m.end()
+    return out
 
 
 def _lines_around(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:

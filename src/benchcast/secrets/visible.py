@@ -80,6 +80,15 @@ ALT_SCREEN_ON = re.compile(r"\x1b\[\?(?:1049|1047|47)h")
 ALT_SCREEN_OFF = re.compile(r"\x1b\[\?(?:1049|1047|47)l")
 
 
+def alt_screen_on(text: str) -> re.Match[str] | None:
+    """``ALT_SCREEN_ON.search(text)``: where a full-screen program takes over, if it does."""
+    # Looked for in every read: the three sequences it can be are found faster as plain
+    # substrings than by the search, and most output holds none of them.
+    if "\x1b[?1049h" in text or "\x1b[?1047h" in text or "\x1b[?47h" in text:
+        return ALT_SCREEN_ON.search(text)
+    return None
+
+
 class Projection:
     """The visible characters of a raw string, and where each came from in the raw string.
 
