@@ -231,3 +231,32 @@ def test_secrets_in_file_snapshots_and_diffs_are_masked() -> None:
     )
     assert secret not in repr([s.data for s in scanned])
     assert sum(s.data["count"] for s in scanned if s.kind == "redacted") >= 2
+
+
+# Control sequences a terminal takes without complaint but pyte's own screen raises on: extra
+# parameters (CUF, CUB, CUP, ICH, DCH, CNL) and an erase mode that does not exist (ED 5).
+MALFORMED = ["\x1b[1;2C", "\x1b[3;4;5D", "\x1b[1;1;1H", "\x1b[4;5@", "\x1b[1;2P", "\x1b[1;2E"]
+MALFORMED += ["\x1b[5;6J", "\x1b[7J", "\x1b[9K", "\x1b[99;99g"]
+
+
+def test_malformed_control_sequences_on_a_full_screen_neither_stop_nor_unmask_output() -> None:
+    secret = FAKE["github-token"]
+    for seq in [*MALFORMED, "\x1b[1;2;3;4;5r"]:
+        chunks = ["\x1b[?1049h\x1b[H\x1b[2J", f"top{seq}", f"\x1b[5;1Htoken {secret} end\r\n"]
+        out = stream(chunks)
+        screen = TerminalFold(200, 50)
+        screen.feed(out)
+        shown = "\n".join(screen.text())
+        assert secret not in out and secret not in shown, repr(seq)
+        assert "token ••" in shown and " end" in shown, repr(seq)
+
+
+def test_a_fold_draws_what_follows_a_malformed_control_sequence() -> None:
+    for seq in MALFORMED:
+        fold = TerminalFold(40, 6)
+        fold.feed(f"ab{seq}cd\r\nnext line\r\n")
+        text = fold.text()
+        assert "cd" in "".join(text) and "next line" in text, repr(seq)
+    fold = TerminalFold(40, 3)
+    fold.feed("ab\x1b[1;2Ccd")  # CUF 1, as xterm reads it: the first parameter counts
+    assert fold.text()[0] == "ab cd"

@@ -35,7 +35,7 @@ from typing import Any
 import pyte
 
 from benchcast.broadcast.intake import Raw
-from benchcast.replay.fold import TerminalFold, sgr
+from benchcast.replay.fold import ForgivingScreen, TerminalFold, sgr
 from benchcast.secrets import known
 from benchcast.secrets.scanner import Finding, Hold, Scanner, apply
 from benchcast.secrets.visible import (
@@ -220,7 +220,7 @@ class TermRedactor:
                 before, self.pending = self.pending[: on.start()], self.pending[on.start() :]
                 if before:
                     out.extend(self._lines(before, now, final=True))
-                self.shadow = pyte.Screen(self.cols, self.rows)
+                self.shadow = ForgivingScreen(self.cols, self.rows)
                 self._shadow_stream = pyte.Stream(self.shadow)
                 seq = on.group()
                 self.pending = self.pending[len(seq) :]

@@ -12,6 +12,8 @@ cursor) when written to a reset terminal; that is also what a viewer's xterm.js 
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -81,7 +83,44 @@ def sgr(c: Char) -> str:
     return "\x1b[" + ";".join(parts) + "m"
 
 
-class _Screen(pyte.Screen):
+def _forgiving(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A screen's handler for a control sequence, as a terminal treats one: parameters past
+    those it takes are ignored, and one it cannot act on (an erase mode that does not exist)
+    does nothing, instead of raising out of ``Stream.feed`` and losing the rest of the read."""
+    params = list(inspect.signature(method).parameters.values())[1:]  # less self
+    takes_all = any(p.kind is p.VAR_POSITIONAL for p in params)
+    limit = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    takes_any_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
+    keywords = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+    @functools.wraps(method)
+    def handle(self: pyte.Screen, *args: Any, **kwargs: Any) -> Any:
+        if not takes_all:
+            args = args[:limit]
+        if not takes_any_keyword:
+            kwargs = {k: v for k, v in kwargs.items() if k in keywords}
+        try:
+            return method(self, *args, **kwargs)
+        except (TypeError, ValueError, LookupError, NameError):
+            return None
+
+    return handle
+
+
+class ForgivingScreen(pyte.Screen):
+    """pyte's screen for output from any program: a malformed control sequence (``CSI 1;2
+    C``, ``CSI 5 J``) does what a terminal does with it, next to nothing, where pyte's own
+    screen raises. The redactor's shadow screen and every fold use it."""
+
+
+for _handler in sorted(
+    {*pyte.Stream.basic.values(), *pyte.Stream.escape.values()}
+    | {*pyte.Stream.sharp.values(), *pyte.Stream.csi.values()}
+):
+    setattr(ForgivingScreen, _handler, _forgiving(getattr(pyte.Screen, _handler)))
+
+
+class _Screen(ForgivingScreen):
     """pyte's screen, telling ``on_scroll(top, bottom)`` before a line scrolls off the top of
     the scrolling region (the search index reads lines as they leave the screen)."""
 
