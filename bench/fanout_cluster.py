@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import json
 import os
 import re
@@ -52,7 +53,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import uvloop
@@ -109,8 +110,9 @@ class Viewer(asyncio.Protocol):
         self.hello: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        transport.write(self.request)
+        # uvloop's transports are not asyncio.Transport subclasses, but they are one.
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(self.request)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.alive = False
@@ -166,6 +168,10 @@ class Viewer(asyncio.Protocol):
             self.transport.pause_reading()  # until the next bulk read
 
 
+def _same(v: Viewer) -> Viewer:
+    return v
+
+
 async def viewers_main(ports: list[int], sid: str, n: int, offset: int, timed: int) -> None:
     """Open ``n`` viewers, report "ready", record between "start W0 W1" and "stop" on stdin.
 
@@ -190,7 +196,7 @@ async def viewers_main(ports: list[int], sid: str, n: int, offset: int, timed: i
                 is_timed = (i * timed) // n != ((i + 1) * timed) // n
                 v = Viewer(port, f"/ws/streams/{sid}", recv, window, is_timed)
                 try:
-                    await loop.create_connection(lambda v=v: v, HOST, port)
+                    await loop.create_connection(functools.partial(_same, v), HOST, port)
                     await asyncio.wait_for(v.hello, 30)
                     viewers.append(v)
                     return
