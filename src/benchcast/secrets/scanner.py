@@ -16,7 +16,7 @@ import bisect
 import json
 import re
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import ahocorasick_rs
@@ -383,32 +383,44 @@ class Scanner:
             decoded = _b64(text[start:stop])
             if decoded is not None and self.find(decoded, depth + 1):
                 out.append(Finding(start, stop, "encoded-secret"))
-        if "%" in text:
-            for pos in _escapes(text, _PERCENT_ESCAPE):
+        for marker, escape, decode in _ESCAPED:
+            if marker not in text:
+                continue
+            for pos in _escapes(text, escape):
                 start, stop = _token_around(text, pos)
                 if start in done:
                     continue
                 done.add(start)
-                token = text[start:stop]
-                if len(token) < 16:
-                    continue  # "a%2Fb": too short to hide a secret
-                decoded = urllib.parse.unquote(token)
-                if decoded != token and self.find(decoded, depth + 1):
-                    out.append(Finding(start, stop, "encoded-secret"))
-        if "\\" in text:
-            for pos in _escapes(text, _JSON_ESCAPE):
-                start, stop = _token_around(text, pos)
-                if start in done:
-                    continue
-                done.add(start)
-                token = text[start:stop].strip("\"'")
-                try:
-                    decoded = json.loads(f'"{token}"')
-                except ValueError:
-                    continue
-                if decoded != token and self.find(decoded, depth + 1):
+                decoded = decode(text[start:stop])
+                if decoded is not None and self.find(decoded, depth + 1):
                     out.append(Finding(start, stop, "encoded-secret"))
         return out
+
+
+def _unpercent(token: str) -> str | None:
+    """A percent-encoded token's text, if it is long enough to hide a secret and changes."""
+    if len(token) < 16:
+        return None  # "a%2Fb": too short to hide a secret
+    decoded = urllib.parse.unquote(token)
+    return decoded if decoded != token else None
+
+
+def _unjson(token: str) -> str | None:
+    """A JSON-escaped token's text (its quotes aside), if it is valid and changes."""
+    token = token.strip("\"'")
+    try:
+        decoded = json.loads(f'"{token}"')
+    except ValueError:
+        return None
+    return decoded if decoded != token else None
+
+
+#: The escaped encodings tried around each of their escapes: (a character every such text
+#: holds, the escape, the decoder).
+_ESCAPED: tuple[tuple[str, re.Pattern[str], Callable[[str], str | None]], ...] = (
+    ("%", _PERCENT_ESCAPE, _unpercent),
+    ("\\", _JSON_ESCAPE, _unjson),
+)
 
 
 def _ascii(text: str) -> bytes:
