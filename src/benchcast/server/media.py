@@ -612,20 +612,23 @@ async def api_media(request: Request) -> Response:
     return JSONResponse({"stream": stream.id, "live": stream.live, "tracks": tracks})
 
 
-def _track(request: Request) -> str | None:
-    track = request.path_params["track"]
-    return track if track in mstore.TRACKS else None
-
-
-async def api_init(request: Request) -> Response:
+async def _recording(request: Request) -> tuple[Stream, str, int] | JSONResponse:
+    """The visible stream, track and epoch a ``…/media/{track}/{epoch}/…`` path names."""
     stream = await _visible(request)
     if isinstance(stream, JSONResponse):
         return stream
-    track = _track(request)
-    if track is None:
+    track = request.path_params["track"]
+    if track not in mstore.TRACKS:
         return _error(404, "track must be audio or video")
+    return stream, track, int(request.path_params["epoch"])
+
+
+async def api_init(request: Request) -> Response:
+    found = await _recording(request)
+    if isinstance(found, JSONResponse):
+        return found
+    stream, track, epoch = found
     state: ServerState = request.app.state.benchcast
-    epoch = int(request.path_params["epoch"])
     init = await state.store.read(mstore.init, state.store.sync, stream.id, track, epoch)
     if init is None:
         return _error(404, f"no {track} recording {epoch} in stream {stream.id!r}")
@@ -637,15 +640,11 @@ async def api_data(request: Request) -> Response:
     after piece ``after``; up to ``until`` and about 4 MiB. ``X-Media-Last`` is the idx of
     the last piece sent (continue with ``after=`` it), ``X-Media-End`` its stream time, and
     ``X-Media-Done: 1`` says the recording has nothing more stored."""
-    stream = await _visible(request)
-    if isinstance(stream, JSONResponse):
-        return stream
-    track = _track(request)
-    if track is None:
-        return _error(404, "track must be audio or video")
-    state: ServerState = request.app.state.benchcast
-    store = state.store
-    epoch = int(request.path_params["epoch"])
+    found = await _recording(request)
+    if isinstance(found, JSONResponse):
+        return found
+    stream, track, epoch = found
+    store = request.app.state.benchcast.store
     q = request.query_params
     try:
         until = float(q["until"]) if "until" in q else None
