@@ -22,6 +22,14 @@ def _err(message: str) -> None:
     sys.stderr.write(f"benchcast: {message}\n")
 
 
+def _refused(reply: dict[str, Any]) -> bool:
+    """Whether the stream refused what was sent; if so, why is on stderr."""
+    if reply.get("ok"):
+        return False
+    _err("; ".join(reply.get("errors") or [str(reply.get("error", "refused"))]))
+    return True
+
+
 def _add_store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data",
@@ -313,8 +321,7 @@ def cmd_narrate(args: argparse.Namespace) -> int:
     except OSError as err:
         _err(f"the stream at {path} does not answer: {err}")
         return 1
-    if not reply.get("ok"):
-        _err("; ".join(reply.get("errors") or [str(reply.get("error", "refused"))]))
+    if _refused(reply):
         return 2
     return 0
 
@@ -357,8 +364,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
     except OSError as err:
         _err(f"the stream at {control} does not answer: {err}")
         return 1
-    if not reply.get("ok"):
-        _err("; ".join(reply.get("errors") or [str(reply.get("error", "refused"))]))
+    if _refused(reply):
         return 2
     _err(f"on stream: {title} ({info.pages} pages)")
     if not info.searchable:
