@@ -231,3 +231,33 @@ def test_a_spool_left_by_a_crash_is_not_silently_discarded(
     finally:
         pub.proc.kill()
         srv.stop()
+
+
+def test_a_stream_the_server_refuses_ends_with_its_reason_not_a_traceback(
+    server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
+) -> None:
+    key = server.create_channel("ada")
+    for args, reason in [
+        (["--key", key, "--tag", "t" * 41], "each tag must be 1 to 40 characters"),
+        (["--key", "bc_not-a-key"], "refused"),
+    ]:
+        res = subprocess.run(
+            [
+                *BENCHCAST,
+                "stream",
+                "--server",
+                server.url,
+                "--data",
+                str(tmp_path / "pub"),
+                *args,
+                *("--", "bash", "-c", "echo hi"),
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env_clean,
+        )
+        assert res.returncode != 0
+        assert reason in res.stderr
+        assert "Traceback" not in res.stderr, res.stderr

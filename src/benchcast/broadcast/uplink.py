@@ -131,7 +131,10 @@ class Uplink:
         self._thread.start()
 
     def notify(self) -> None:
-        if self._wake is not None:
+        if self._wake is None:
+            return
+        # The loop may have ended already (the server refused the stream): none to wake then.
+        with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._wake.set)
 
     def hold(self, t: float | None) -> None:
