@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import base64
 import urllib.parse
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchcast.broadcast.intake import Raw
 from benchcast.broadcast.redact import IDLE_HOLD, Redactor, TermRedactor
+from benchcast.broadcast.session import Broadcast
+from benchcast.broadcast.standalone import OwnStreamSink
 from benchcast.replay.fold import TerminalFold
 from benchcast.secrets.scanner import Scanner
 from tests.secrets.fake_secrets import FAKE, secret_part
@@ -189,6 +192,40 @@ def test_every_string_of_other_events_is_scanned() -> None:
     counts = [s for s in scanned if s.kind == "redacted"]
     assert counts and all(c.data["count"] >= 1 for c in counts)
     assert all(secret not in repr(c.data) for c in counts)
+
+
+def test_the_title_and_tags_the_uplink_says_hello_with_are_masked(tmp_path: Path) -> None:
+    """The hello reaches the server before any event: what it carries is masked too, on the
+    streamer's machine (a stream, and an SDK run streaming on its own)."""
+    secret, tag = FAKE["openai-project-key"], FAKE["stripe-key"]
+    hidden: list[int] = []
+    bc = Broadcast(
+        server="http://127.0.0.1:9",
+        key="bc_key",
+        data_dir=tmp_path / "pub",
+        title=f"debug {secret}",
+        tags=["ml", tag],
+        redactor=Redactor(Scanner(), on_redacted=lambda c: hidden.append(sum(c.values()))),
+    )
+    sdk = OwnStreamSink(
+        data_dir=tmp_path / "sdk",
+        server="http://127.0.0.1:9",
+        key="bc_key",
+        title=f"run {secret}",
+        tags=[tag],
+        redactor=Redactor(Scanner()),
+    )
+    try:
+        assert bc.uplink.title.startswith("debug ••") and bc.uplink.tags[0] == "ml"
+        assert sdk.uplink is not None and sdk.uplink.title.startswith("run ••")
+        hellos = repr([bc.uplink.title, bc.uplink.tags, sdk.uplink.title, sdk.uplink.tags])
+        assert secret not in hellos and tag not in hellos
+        assert sum(hidden) == 2
+    finally:
+        bc.uplink.start()  # its loop is closed when its thread ends
+        bc.uplink.close()
+        bc.spool.close()
+        sdk.close(drain=0)
 
 
 def test_only_the_redactor_constructs_scanned_events() -> None:

@@ -220,7 +220,7 @@ def test_pause_sends_nothing_and_resume_sends_the_screen_not_a_backlog(
 
 def test_the_server_masks_what_a_publisher_failed_to(server: ServerProcess) -> None:
     key = server.create_channel("ada")
-    ws, welcome = publisher(server.url, key)
+    ws, welcome = publisher(server.url, key, title=f"rotating {FAKE['openai-key']}")
     token = FAKE["github-token"]
     publish(
         ws,
@@ -245,6 +245,10 @@ def test_the_server_masks_what_a_publisher_failed_to(server: ServerProcess) -> N
     assert token not in repr(events) and FAKE["stripe-key"] not in repr(events)
     assert token.encode() not in stored_bytes(server)
     assert "[github-token]" in events[0]["data"]["text"]
+    # The title came in the hello, before any event.
+    (listed,) = httpx.get(server.url + "/api/streams").json()["streams"]
+    assert listed["title"].startswith("rotating ••") and "openai" in listed["title"]
+    assert FAKE["openai-key"].encode() not in stored_bytes(server)
 
 
 def test_preview_shows_what_viewers_would_receive(tmp_path: Path) -> None:

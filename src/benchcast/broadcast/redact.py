@@ -611,6 +611,17 @@ class Redactor:
             return {self._key(k, counts): self._value(v, counts) for k, v in value.items()}
         return value
 
+    def clean(self, value: Any) -> Any:
+        """``value`` (a string, or lists and dicts of them) with its secrets masked, counted
+        like an event's. For what leaves this machine outside an event: the stream's title and
+        tags, which the uplink's hello carries."""
+        counts: Counter[str] = Counter()
+        masked = self._value(value, counts)
+        if counts:
+            self.hidden += sum(counts.values())
+            self.on_redacted(counts)
+        return masked
+
     def _key(self, key: str, counts: Counter[str]) -> str:
         """Keys are scanned too: metric names and config keys are text viewers see. They repeat
         on every metric row, so clean ones are remembered until the scanner learns a secret."""

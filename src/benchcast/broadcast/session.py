@@ -123,6 +123,7 @@ class Broadcast:
         self.t0 = self.spool.started_at()
         self.intake = Intake()
         self.on_message = on_message
+        self._last_notice = 0.0
         self.redactor = redactor or Redactor.for_streamer(
             folders=list(watch) or [Path.cwd()], extra=secrets, on_redacted=self._notice
         )
@@ -130,6 +131,8 @@ class Broadcast:
         # Blobs wait beside their events; they must outlive the delay those events wait out.
         self.blobs = BlobStash(max_age=self.delay.seconds + MAX_HELD_SECONDS)
         self.folder = Folder(code, self.intake, self.now) if code is not None else None
+        # The hello carries the title and tags before any event does: masked here, like events.
+        title, tags = self.redactor.clean(title), self.redactor.clean(list(tags))
         self.uplink = Uplink(
             server,
             key,
@@ -143,7 +146,6 @@ class Broadcast:
         self.title = title
         self.tags = list(tags)
         self.air = "on"
-        self._last_notice = 0.0
         self._pump = threading.Thread(target=self._pump_loop, name="benchcast-pump", daemon=True)
         self.control_path = data_dir / "control" / f"{os.getpid()}.sock"
         self.control: ControlServer | None = None

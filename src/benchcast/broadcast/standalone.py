@@ -44,12 +44,12 @@ class OwnStreamSink:
         self.stash = BlobStash()
         self.uplink: Uplink | None = None
         self._warned: set[str] = set()
+        # The hello carries the title and tags before any event does: masked here, like events.
+        title, tags = self.redactor.clean(title), self.redactor.clean(list(tags or []))
         if server and key:
             self.uplink = Uplink(server, key, self.spool, title=title, tags=tags, on_message=warn)
             self.uplink.start()
-        self._append(
-            [Raw(self.now(), "stream.start", "stream", {"title": title, "tags": tags or []})]
-        )
+        self._append([Raw(self.now(), "stream.start", "stream", {"title": title, "tags": tags})])
 
     def now(self) -> float:
         return max(0.0, time.time() - self.t0)

@@ -34,7 +34,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from benchcast.events import Draft, EventError, parse_draft, validate_payload
 from benchcast.server import blobs, media
-from benchcast.server.rescan import rescan
+from benchcast.server.rescan import rescan, rescan_value
 from benchcast.server.state import Publisher, ServerState
 from benchcast.store import media as mstore
 from benchcast.store.database import LeaseLost, Stream
@@ -134,6 +134,7 @@ async def _hello(state: ServerState, ws: WebSocket) -> Stream | None:
                 "stream.start",
                 {"title": msg.get("title") or "Untitled stream", "tags": msg.get("tags") or []},
             )
+            start = rescan_value(start)
         except EventError as err:
             await _refuse(ws, CLOSE_PROTOCOL, "hello", str(err))
             return None

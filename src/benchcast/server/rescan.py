@@ -41,6 +41,16 @@ def _value(value: Any, counts: Counter[str]) -> Any:
     return value
 
 
+def rescan_value(value: Any) -> Any:
+    """``value`` (a string, or lists and dicts of them) with anything the rules find masked:
+    for what the server accepts outside an event (a stream's title and tags, in a hello)."""
+    counts: Counter[str] = Counter()
+    masked = _value(value, counts)
+    global hidden
+    hidden += sum(counts.values())
+    return masked
+
+
 def rescan(draft: Draft) -> list[Draft]:
     """The draft, with anything the rules find masked."""
     counts: Counter[str] = Counter()
