@@ -15,8 +15,10 @@ import icalendar
 import pytest
 
 from benchcast.replay.asciicast import read_asciicast
+from benchcast.secrets.scanner import mask
 from tests.conftest import ServerProcess, run_cli
-from tests.helpers import publish, publisher, wait_for
+from tests.helpers import archive, publish, publisher, wait_for
+from tests.secrets.fake_secrets import FAKE
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -236,6 +238,15 @@ def test_the_studio_narrates_into_a_live_stream(srv: ServerProcess) -> None:
         assert res.status_code == 201, res.text
     bad = httpx.post(url, json={"kind": "chat.message", "data": {}}, headers=auth)
     assert bad.status_code == 400
+    # Typed in the studio, it never passed the publisher's redactor: the server's rules apply.
+    token = FAKE["huggingface-token"]
+    for route in ("narrate", "events"):
+        note = {"kind": "note", "source": "notes", "data": {"text": f"use {token} ({route})"}}
+        res = httpx.post(f"{srv.url}/api/streams/{sid}/{route}", json=note, headers=auth)
+        assert res.status_code == 201, res.text
+    notes = [e["data"]["text"] for e in archive(srv.url, sid) if e["kind"] == "note"]
+    hidden = mask(token, "huggingface-token")
+    assert notes[-2:] == [f"use {hidden} (narrate)", f"use {hidden} (events)"]
     chapters = httpx.get(f"{srv.url}/api/streams/{sid}/chapters").json()["chapters"]
     assert [c["title"] for c in chapters] == [
         "bf16",
@@ -243,3 +254,33 @@ def test_the_studio_narrates_into_a_live_stream(srv: ServerProcess) -> None:
         "Goal: halve the memory",
     ]
     ws.close()
+
+
+def test_what_the_streamer_types_on_the_server_passes_its_rules(srv: ServerProcess) -> None:
+    """Chapter edits, clip titles, a channel's bio and scheduled streams are typed straight to
+    the server, never through the publisher's redactor: the server masks what its rules find."""
+    key = srv.create_channel("kit")
+    sid = session(srv.url, key, "Loader bug", WORK)
+    auth = {"Authorization": f"Bearer {key}"}
+    token, other = FAKE["github-token"], FAKE["stripe-key"]
+    seq = httpx.get(f"{srv.url}/api/streams/{sid}/chapters").json()["chapters"][0]["seq"]
+    posts = [
+        (f"/api/streams/{sid}/chapters/{seq}", {"title": f"rotated {token}", "summary": other}),
+        (f"/api/streams/{sid}/clips", {"start": 1, "end": 5, "title": f"oops {token}"}),
+        ("/api/channels/kit/profile", {"bio": f"ask me for {other}"}),
+        ("/api/schedule", {"title": f"rotate {token}", "starts_at": "2031-05-01T15:00Z",
+                           "tags": [other], "description": f"with {token}"}),
+    ]  # fmt: skip
+    for path, body in posts:
+        res = httpx.post(srv.url + path, json=body, headers=auth)
+        assert res.status_code in (200, 201), res.text
+        assert token not in res.text and other not in res.text
+        assert "[github-token]" in res.text or "[stripe-key]" in res.text
+    shown = "".join(
+        httpx.get(srv.url + path).text
+        for path in (f"/api/streams/{sid}/chapters", "/c/kit", "/api/schedule?channel=kit")
+    )
+    assert "[github-token]" in shown and "[stripe-key]" in shown
+    assert token not in shown and other not in shown
+    stored = b"".join(p.read_bytes() for p in srv.data.glob("benchcast.db*"))
+    assert token.encode() not in stored and other.encode() not in stored

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from benchcast.events import MAX_SOURCE_LEN, EventError, parse_draft
 from benchcast.server.audience.visibility import directory_filter, visible_stream
 from benchcast.server.metrics import CONTENT_TYPE
+from benchcast.server.rescan import rescan
 from benchcast.server.state import ServerState
 
 MAX_LIMIT = 5000
@@ -188,7 +189,7 @@ async def post_event(request: Request) -> Response:
         )
     except ValueError as err:  # EventError, and JSON that does not parse
         return _error(400, str(err))
-    events = await state.store.append(sid, [draft])
+    events = await state.store.append(sid, rescan(draft))
     # Not folded here: the keyframes belong to the process that ingests the publisher, which
     # reads this event from the store when its next batch follows it.
     state.publish(sid, events, fold=False)

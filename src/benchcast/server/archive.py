@@ -29,6 +29,7 @@ from benchcast.server import feeds
 from benchcast.server.limits import SlidingWindow
 from benchcast.server.pages import _render as render
 from benchcast.server.pages import templates
+from benchcast.server.rescan import rescan, rescan_value
 from benchcast.server.state import ServerState
 from benchcast.store.archive import Archive
 from benchcast.store.database import Channel, Store, StoreError, Stream
@@ -332,6 +333,8 @@ async def api_edit_chapter(request: Request) -> Response:
             raise ValueError("title must be a string")
         if summary is not None and not isinstance(summary, str):
             raise ValueError("summary must be a string")
+        # What the streamer types here is shown to viewers: the server's rules apply to it too.
+        title, summary = rescan_value(title), rescan_value(summary)
         folded = await _read(request, stream_chapters, _state(request).store.sync, sid)
         if not any(c["seq"] == seq for c in folded):
             return _error(404, f"stream {sid!r} has no chapter at seq {seq}")
@@ -392,6 +395,7 @@ async def api_make_clip(request: Request) -> Response:
         title = body.get("title") or ""
         if not isinstance(title, str):
             raise ValueError("title must be a string")
+        title = rescan_value(title)
         _clip_limit.hit(host)
         clip = await _write(request, _archive(request).make_clip, stream, start, end, title)
     except KeyError:
@@ -524,6 +528,7 @@ async def api_channel_profile(request: Request) -> Response:
         bio = body.get("bio", "")
         if not isinstance(bio, str):
             raise ValueError("bio must be a string")
+        bio = rescan_value(bio)
         await _write(request, _archive(request).set_bio, channel.id, bio)
     except (ValueError, StoreError) as err:
         return _error(400, str(err))
@@ -560,11 +565,11 @@ async def api_schedule_add(request: Request) -> Response:
             request,
             _archive(request).schedule,
             channel.name,
-            str(body.get("title", "")),
+            rescan_value(str(body.get("title", ""))),
             _when(body.get("starts_at")),
             float(body.get("duration", 3600)),
-            tags=tags,
-            description=str(body.get("description", "")),
+            tags=rescan_value(tags),
+            description=rescan_value(str(body.get("description", ""))),
         )
     except (ValueError, TypeError, StoreError) as err:
         return _error(400, str(err))
@@ -677,7 +682,8 @@ async def api_narrate(request: Request) -> Response:
         )
     except ValueError as err:
         return _error(400, str(err))
-    events = await state.store.append(sid, [draft])
+    # Typed in the studio's page, this text never passed the publisher's redactor.
+    events = await state.store.append(sid, rescan(draft))
     state.publish(sid, events, fold=False)
     return JSONResponse({"seq": events[0].seq}, status_code=201)
 
