@@ -11,6 +11,7 @@ import re
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from benchcast import settings
@@ -177,12 +178,16 @@ def cmd_schedule_add(args: argparse.Namespace) -> int:
     if target is None:
         return 2
     server, key = target
+    from benchcast.broadcast.redact import Redactor
+
+    # What a schedule says is public, like a stream's title and tags: masked before it leaves.
+    redactor = Redactor.for_streamer(folders=[Path.cwd()])
     body = {
-        "title": " ".join(args.title),
+        "title": redactor.clean(" ".join(args.title)),
         "starts_at": args.at,
         "duration": args.duration,
-        "tags": args.tags,
-        "description": args.description,
+        "tags": redactor.clean(args.tags),
+        "description": redactor.clean(args.description),
     }
     try:
         res = httpx.post(

@@ -5,8 +5,11 @@ stream keeps out of all of them. Feeds are read by the libraries readers use."""
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -284,3 +287,19 @@ def test_what_the_streamer_types_on_the_server_passes_its_rules(srv: ServerProce
     assert token not in shown and other not in shown
     stored = b"".join(p.read_bytes() for p in srv.data.glob("benchcast.db*"))
     assert token.encode() not in stored and other.encode() not in stored
+
+
+def test_a_schedule_made_with_the_cli_hides_the_streamers_known_values(
+    srv: ServerProcess, tmp_path: Path
+) -> None:
+    key = srv.create_channel("lee")
+    value = "qX7" + secrets.token_urlsafe(18)  # no rule knows it: only as a known value
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BENCHCAST_")}
+    res = run_cli("schedule", "add", f"Rotating {value}", "--at", "2031-05-01T15:00Z",
+                  "--description", f"old one: {value}", "--server", srv.url, "--key", key,
+                  env=dict(env, LAB_API_TOKEN=value), cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    listed = httpx.get(f"{srv.url}/api/schedule", params={"channel": "lee"}).json()["scheduled"]
+    assert listed[0]["title"].startswith("Rotating ••") and value not in repr(listed)
+    stored = b"".join(p.read_bytes() for p in srv.data.glob("benchcast.db*"))
+    assert value.encode() not in stored
