@@ -375,6 +375,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from benchcast.broadcast.redact import Redactor
     from benchcast.replay.asciicast import AsciicastError
     from benchcast.replay.importer import import_file
     from benchcast.store.database import StoreError
@@ -383,8 +384,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     status = 0
     try:
         for name in args.files:
+            # A recording is raw terminal output: it is redacted as a live stream would be,
+            # with the rules and the known values of the machine that imports it.
+            redactor = Redactor.for_streamer(folders=[Path.cwd()])
             try:
-                stream = import_file(store, Path(name), channel=args.channel, title=args.title)
+                stream = import_file(
+                    store,
+                    Path(name),
+                    channel=args.channel,
+                    title=args.title,
+                    redact=redactor.replay,
+                )
             except AsciicastError as err:
                 _err(f"{name}: not imported: {err}")
                 status = 2
@@ -739,7 +749,8 @@ def build_parser() -> argparse.ArgumentParser:
         "import",
         help="import asciicast recordings as past streams",
         description="Import asciicast v1, v2 or v3 recordings as past streams "
-        "(one per file; prints each new stream's id).",
+        "(one per file; prints each new stream's id). Secrets are hidden as in a live stream: "
+        "by the rules, and by the known values of this machine (docs/security.md).",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="recordings (.cast, .json)")
     p.add_argument(

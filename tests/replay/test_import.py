@@ -12,6 +12,7 @@ from benchcast.replay.asciicast import Recording, read_asciicast
 from benchcast.replay.fold import StreamFold
 from benchcast.store.database import Store
 from tests.conftest import SHARED, run_cli
+from tests.secrets.fake_secrets import FAKE
 
 FIXTURES = SHARED / "fixtures" / "asciicast"
 MANIFEST = list(
@@ -79,3 +80,37 @@ def test_an_imported_recording_exports_back_the_same(
     full = StreamFold().apply_all(store.iter_events(stream.id))
     assert StreamFold.restore(kf.state).terms["term:1"].text() == full.terms["term:1"].text()
     store.close()
+
+
+def test_an_imported_recording_is_redacted_as_a_live_stream_is(tmp_path: Path) -> None:
+    """A recording is raw output: its secrets, even split across frames, never reach the store."""
+    import json
+
+    token, other = FAKE["github-token"], FAKE["stripe-key"]
+    cut = len(token) // 2
+    header = {"version": 2, "width": 80, "height": 24, "title": f"rotating {other}"}
+    frames = [
+        [0.5, "o", "$ export GH="],
+        [0.51, "o", token[:cut]],
+        [0.52, "o", token[cut:] + "\r\n"],
+        [1.0, "m", f"used {other}"],
+        [1.5, "o", "$ exit\r\n"],
+    ]
+    cast = tmp_path / "leak.cast"
+    cast.write_text("\n".join(json.dumps(x) for x in [header, *frames]) + "\n")
+    res = run_cli("import", str(cast), "--data", str(tmp_path / "data"), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("benchcast.db*"))
+    assert token.encode() not in stored and other.encode() not in stored
+    assert token[:cut].encode() not in stored  # the first half was held, not sent alone
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'benchcast.db'}")
+    try:
+        (stream,) = store.streams()
+        events = list(store.iter_events(stream.id))
+    finally:
+        store.close()
+    assert stream.title.startswith("rotating ••") and stream.title.endswith("[stripe-key]")
+    text = StreamFold().apply_all(events).terms["term:1"].text()
+    assert any(line.startswith("$ export GH=••") for line in text)
+    assert "$ exit" in text
+    assert sum(e.data["count"] for e in events if e.kind == "redacted") >= 3

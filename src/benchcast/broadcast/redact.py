@@ -28,13 +28,14 @@ import bisect
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pyte
 
 from benchcast.broadcast.intake import Raw
+from benchcast.events import Draft
 from benchcast.replay.fold import ForgivingScreen, TerminalFold, sgr
 from benchcast.secrets import known
 from benchcast.secrets.scanner import Finding, Hold, Scanner, apply
@@ -696,6 +697,19 @@ class Redactor:
             out.append(Scanned(t, "term.output", source, {"text": term.screen_redraw()}))
             self._emit(out, t, source, term.take_counts())
         return out
+
+    def replay(self, drafts: Iterable[Draft]) -> Iterator[Draft]:
+        """A recorded stream's events (``benchcast import``), scanned in order as if streamed
+        at their times: terminal output is held and released as it would have been live (so
+        a secret split across frames is found), and ``redacted`` events say what was hidden."""
+        t = 0.0
+        for draft in drafts:
+            t = max(t, draft.t)
+            raw = Raw(t, draft.kind, draft.source, draft.data)
+            for item in [*self.scan([raw], now=t), *self.tick(t, now=t)]:
+                yield Draft(t=item.t, kind=item.kind, source=item.source, data=item.data)
+        for item in self.flush(t):
+            yield Draft(t=item.t, kind=item.kind, source=item.source, data=item.data)
 
     def preview(self, text: str) -> str:
         """What viewers would receive for this text (all of it, nothing held back)."""

@@ -8,8 +8,9 @@ recording costs what seeking a streamed one does.
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from benchcast.events import Draft, EventError, validate_payload
@@ -73,10 +74,20 @@ def _drafts(rec: Recording, title: str) -> Iterator[Draft]:
     yield Draft(t=last, kind="stream.end", source="stream", data={"reason": "imported"})
 
 
+#: Turns a recording's events into those to store (``Redactor.replay``: masked, in order).
+Redact = Callable[[Iterable[Draft]], Iterator[Draft]]
+
+
 def import_recording(
-    store: Store, rec: Recording, *, channel: str = "imported", title: str | None = None
+    store: Store,
+    rec: Recording,
+    *,
+    channel: str = "imported",
+    title: str | None = None,
+    redact: Redact | None = None,
 ) -> Stream:
-    """Store a recording as an ended stream on ``channel`` (created if missing)."""
+    """Store a recording as an ended stream on ``channel`` (created if missing). With
+    ``redact``, what is stored is what it makes of the recording's events."""
     ch = store.channel(channel)
     if ch is None:
         try:
@@ -86,8 +97,12 @@ def import_recording(
             if ch is None:
                 raise
     name = title or rec.header.title or "Imported recording"
+    drafts = _drafts(rec, name)
+    if redact is not None:
+        drafts = redact(drafts)
+    start = next(drafts)  # stream.start: the stream's title as stored (masked, with redact)
     started = float(rec.header.timestamp) if rec.header.timestamp else time.time()
-    stream = store.create_stream(ch, name[:200], ["imported"], started)
+    stream = store.create_stream(ch, start.data["title"][:200], ["imported"], started)
     fold = StreamFold()
     indexer = StreamIndexer(fold)
     archive = Archive(store)
@@ -107,7 +122,7 @@ def import_recording(
                 last_kf_t, last_kf_bytes = fold.t, fold.output_bytes
         batch.clear()
 
-    for draft in _drafts(rec, name):
+    for draft in itertools.chain([start], drafts):
         batch.append(draft)
         if len(batch) >= BATCH:
             flush()
@@ -121,9 +136,14 @@ def import_recording(
 
 
 def import_file(
-    store: Store, path: Path, *, channel: str = "imported", title: str | None = None
+    store: Store,
+    path: Path,
+    *,
+    channel: str = "imported",
+    title: str | None = None,
+    redact: Redact | None = None,
 ) -> Stream:
     """Read and import one recording; raises AsciicastError (with the line) if it is refused."""
     with path.open(encoding="utf-8", errors="strict") as f:
         rec = read_asciicast(f.read())
-    return import_recording(store, rec, channel=channel, title=title)
+    return import_recording(store, rec, channel=channel, title=title, redact=redact)
