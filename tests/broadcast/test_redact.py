@@ -198,14 +198,13 @@ def test_the_title_and_tags_the_uplink_says_hello_with_are_masked(tmp_path: Path
     """The hello reaches the server before any event: what it carries is masked too, on the
     streamer's machine (a stream, and an SDK run streaming on its own)."""
     secret, tag = FAKE["openai-project-key"], FAKE["stripe-key"]
-    hidden: list[int] = []
     bc = Broadcast(
         server="http://127.0.0.1:9",
         key="bc_key",
         data_dir=tmp_path / "pub",
         title=f"debug {secret}",
         tags=["ml", tag],
-        redactor=Redactor(Scanner(), on_redacted=lambda c: hidden.append(sum(c.values()))),
+        redactor=Redactor(Scanner()),
     )
     sdk = OwnStreamSink(
         data_dir=tmp_path / "sdk",
@@ -220,7 +219,6 @@ def test_the_title_and_tags_the_uplink_says_hello_with_are_masked(tmp_path: Path
         assert sdk.uplink is not None and sdk.uplink.title.startswith("run ••")
         hellos = repr([bc.uplink.title, bc.uplink.tags, sdk.uplink.title, sdk.uplink.tags])
         assert secret not in hellos and tag not in hellos
-        assert sum(hidden) == 2
     finally:
         bc.uplink.start()  # its loop is closed when its thread ends
         bc.uplink.close()

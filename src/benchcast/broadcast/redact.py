@@ -613,15 +613,11 @@ class Redactor:
         return value
 
     def clean(self, value: Any) -> Any:
-        """``value`` (a string, or lists and dicts of them) with its secrets masked, counted
-        like an event's. For what leaves this machine outside an event: the stream's title and
-        tags, which the uplink's hello carries."""
-        counts: Counter[str] = Counter()
-        masked = self._value(value, counts)
-        if counts:
-            self.hidden += sum(counts.values())
-            self.on_redacted(counts)
-        return masked
+        """``value`` (a string, or lists and dicts of them) with its secrets masked. For what
+        leaves this machine outside an event: the stream's title and tags, which the uplink's
+        hello carries. Counts nothing: the ``stream.start`` event that carries the same text
+        says what was hidden."""
+        return self._value(value, Counter())
 
     def _key(self, key: str, counts: Counter[str]) -> str:
         """Keys are scanned too: metric names and config keys are text viewers see. They repeat

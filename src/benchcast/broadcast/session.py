@@ -131,14 +131,13 @@ class Broadcast:
         # Blobs wait beside their events; they must outlive the delay those events wait out.
         self.blobs = BlobStash(max_age=self.delay.seconds + MAX_HELD_SECONDS)
         self.folder = Folder(code, self.intake, self.now) if code is not None else None
-        # The hello carries the title and tags before any event does: masked here, like events.
-        title, tags = self.redactor.clean(title), self.redactor.clean(list(tags))
         self.uplink = Uplink(
             server,
             key,
             self.spool,
-            title=title,
-            tags=list(tags),
+            # The hello carries them before any event does: masked here, as events are.
+            title=self.redactor.clean(title),
+            tags=self.redactor.clean(list(tags)),
             on_message=on_message,
             on_request=self._server_request,
             delay=self.delay.seconds,

@@ -44,10 +44,17 @@ class OwnStreamSink:
         self.stash = BlobStash()
         self.uplink: Uplink | None = None
         self._warned: set[str] = set()
-        # The hello carries the title and tags before any event does: masked here, like events.
-        title, tags = self.redactor.clean(title), self.redactor.clean(list(tags or []))
+        tags = list(tags or [])
         if server and key:
-            self.uplink = Uplink(server, key, self.spool, title=title, tags=tags, on_message=warn)
+            self.uplink = Uplink(
+                server,
+                key,
+                self.spool,
+                # The hello carries them before any event does: masked here, as events are.
+                title=self.redactor.clean(title),
+                tags=self.redactor.clean(tags),
+                on_message=warn,
+            )
             self.uplink.start()
         self._append([Raw(self.now(), "stream.start", "stream", {"title": title, "tags": tags})])
 

@@ -333,11 +333,11 @@ async def api_edit_chapter(request: Request) -> Response:
             raise ValueError("title must be a string")
         if summary is not None and not isinstance(summary, str):
             raise ValueError("summary must be a string")
-        # What the streamer types here is shown to viewers: the server's rules apply to it too.
-        title, summary = rescan_value(title), rescan_value(summary)
         folded = await _read(request, stream_chapters, _state(request).store.sync, sid)
         if not any(c["seq"] == seq for c in folded):
             return _error(404, f"stream {sid!r} has no chapter at seq {seq}")
+        # What the streamer types here is shown to viewers: the server's rules apply to it too.
+        title, summary = rescan_value(title), rescan_value(summary)
         await _write(
             request,
             _archive(request).edit_chapter,

@@ -130,11 +130,13 @@ async def _hello(state: ServerState, ws: WebSocket) -> Stream | None:
         stream = found
     else:
         try:
+            # Masked before it is checked: tags that mask alike are then merged, as equal ones.
             start = validate_payload(
                 "stream.start",
-                {"title": msg.get("title") or "Untitled stream", "tags": msg.get("tags") or []},
+                rescan_value(
+                    {"title": msg.get("title") or "Untitled stream", "tags": msg.get("tags") or []}
+                ),
             )
-            start = rescan_value(start)
         except EventError as err:
             await _refuse(ws, CLOSE_PROTOCOL, "hello", str(err))
             return None
