@@ -162,6 +162,20 @@ def everything_forbidden() -> dict[str, str]:
     return found
 
 
+def pieces() -> dict[str, str]:
+    """Pieces of each secret's random second half (10 characters: none of them turns up by
+    chance): one that shows was sent before its secret was recognised, as in a line sent in
+    parts (formats known only by how they end aside: see test_redact.py)."""
+    out = {}
+    for rule in SINGLE_LINE:
+        if rule in SUFFIX_KEYED:
+            continue
+        secret = secret_part(rule)
+        half = len(secret) // 2
+        out.update({secret[i : i + 10]: f"{rule} (a piece)" for i in range(half, len(secret) - 9)})
+    return out
+
+
 def leaks(blob: bytes, what: dict[str, str]) -> list[str]:
     return sorted({rule for text, rule in what.items() if text.encode() in blob})
 
@@ -294,14 +308,17 @@ def test_no_secret_in_any_form_or_channel_reaches_the_server_or_a_viewer(
     ):
         assert masked in got, masked
 
+    # Output sent in pieces is joined again here: a secret or a piece of one sent before it
+    # was recognised shows whole.
+    what_in_pieces = {**what, **pieces()}
     viewer_output = output_text([e for f in frames for e in events_in(f)])
     assert "all-done" in viewer_output
     assert not leaks(received + got.encode(), what), "the viewer's page received secrets"
-    assert not leaks(viewer_output.encode(), what), "the viewer's page received secrets in pieces"
+    assert not leaks(viewer_output.encode(), what_in_pieces), "the viewer got secrets in pieces"
     assert not leaks("\n".join(texts).encode(), what), "the viewer's page shows secrets"
     stored_output = output_text(events)
     assert "all-done" in stored_output
-    assert not leaks(stored_output.encode(), what), "the server stored secrets in pieces"
+    assert not leaks(stored_output.encode(), what_in_pieces), "the server stored secrets in pieces"
     files = [p for p in bserver.data.rglob("*") if p.is_file()] + [bserver.log]
     stored = b"".join(p.read_bytes() for p in files)
     assert not leaks(stored, what), "the server stored or logged secrets"
