@@ -186,9 +186,13 @@ def test_every_string_of_other_events_is_scanned() -> None:
         [
             Raw(0.0, "note", "stream", {"text": f"used {secret}"}),
             Raw(0.0, "stream.start", "stream", {"title": f"debug {secret}", "tags": [secret]}),
+            Raw(0.0, "nb.cell", f"nb:{FAKE['stripe-key']}", {"index": 0, "source": "1 + 1"}),
         ]
     )
     assert secret not in repr([s.data for s in scanned])
+    # A source named after what the streamer named (a notebook, a log folder) is text too.
+    (cell,) = [s for s in scanned if s.kind == "nb.cell"]
+    assert cell.source.startswith("nb:••") and cell.source.endswith("[stripe-key]")
     counts = [s for s in scanned if s.kind == "redacted"]
     assert counts and all(c.data["count"] >= 1 for c in counts)
     assert all(secret not in repr(c.data) for c in counts)

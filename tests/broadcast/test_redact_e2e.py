@@ -239,10 +239,18 @@ def test_the_server_masks_what_a_publisher_failed_to(server: ServerProcess) -> N
                 "source": "stream",
                 "data": {"text": f"rotated {FAKE['stripe-key']}"},
             },
+            {
+                "pseq": 3,
+                "t": 0.2,
+                "kind": "note",
+                "source": f"run:{FAKE['npm-token']}",
+                "data": {"text": "a source is text too"},
+            },
         ],
     )
     events = archive(server.url, welcome["stream"])
     assert token not in repr(events) and FAKE["stripe-key"] not in repr(events)
+    assert FAKE["npm-token"] not in repr(events) and events[2]["source"].endswith("[npm-token]")
     assert token.encode() not in stored_bytes(server)
     assert "[github-token]" in events[0]["data"]["text"]
     # The title came in the hello, before any event.

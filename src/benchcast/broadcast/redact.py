@@ -660,9 +660,12 @@ class Redactor:
             elif raw.kind == "term.close":
                 out.extend(self._release(raw.source, raw.t, self.term(raw.source).flush()))
             counts: Counter[str] = Counter()
+            # Sources can be named after what the streamer named (``nb:{notebook}``,
+            # ``run:{log folder}``); viewers get them with every event. Few and repeated: cached.
+            source = self._key(raw.source, counts)
             data = self._value(raw.data, counts)
-            out.append(Scanned(raw.t, raw.kind, raw.source, data))
-            self._emit(out, raw.t, raw.source, counts)
+            out.append(Scanned(raw.t, raw.kind, source, data))
+            self._emit(out, raw.t, source, counts)
         return out
 
     def _release(self, source: str, t: float, texts: list[str]) -> list[Scanned]:

@@ -41,9 +41,28 @@ def _value(value: Any, counts: Counter[str]) -> Any:
     return value
 
 
+_clean_sources: set[str] = set()
+MAX_CLEAN_SOURCES = 10_000
+
+
+def _source(source: str, counts: Counter[str]) -> str:
+    """An event's source, masked if the rules find a secret in it. Sources are few and repeat
+    on every event: clean ones are remembered."""
+    if source in _clean_sources:
+        return source
+    findings = scanner().find(source)
+    if findings:
+        counts.update(f.rule for f in findings)
+        return apply(source, findings)
+    if len(_clean_sources) < MAX_CLEAN_SOURCES:
+        _clean_sources.add(source)
+    return source
+
+
 def rescan_value(value: Any) -> Any:
     """``value`` (a string, or lists and dicts of them) with anything the rules find masked:
-    for what the server accepts outside an event (a stream's title and tags, in a hello)."""
+    for what the server accepts outside an event (a stream's title and tags, in a hello; what
+    the streamer types on its pages)."""
     counts: Counter[str] = Counter()
     masked = _value(value, counts)
     global hidden
@@ -54,22 +73,21 @@ def rescan_value(value: Any) -> Any:
 def rescan(draft: Draft) -> list[Draft]:
     """The draft, with anything the rules find masked."""
     counts: Counter[str] = Counter()
+    source = _source(draft.source, counts)
+    data: dict[str, Any] = draft.data
     if draft.kind == "term.output":
         text = draft.data["text"]
         proj = project(text)
         findings = scanner().find(proj.plain)
-        if not findings:
-            return [draft]
-        counts.update(f.rule for f in findings)
-        data: dict[str, Any] = {
-            "text": mask_raw(text, proj, [(f.start, f.end, f.rule) for f in findings])
-        }
+        if findings:
+            counts.update(f.rule for f in findings)
+            data = {"text": mask_raw(text, proj, [(f.start, f.end, f.rule) for f in findings])}
     else:
         data = _value(draft.data, counts)
-        if not counts:
-            return [draft]
+    if not counts:
+        return [draft]
     global hidden
     hidden += sum(counts.values())
     # No separate ``redacted`` event here: it would carry no pseq, so a resent draft could
     # not be recognised as a resend. The count goes to the server's metrics instead.
-    return [Draft(t=draft.t, kind=draft.kind, source=draft.source, data=data, pseq=draft.pseq)]
+    return [Draft(t=draft.t, kind=draft.kind, source=source, data=data, pseq=draft.pseq)]
