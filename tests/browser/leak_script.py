@@ -9,8 +9,9 @@ The plan is a list of steps, each one of:
   end inside a UTF-8 character) and flush, so it reaches the pty as its own read;
 * ``{"sleep": SECONDS}``;
 * ``{"file": PATH, "text": TEXT}``: write a file (a path relative to the working folder);
-* ``{"sdk": {"config": {...}, "metrics": {...}}}``: a run through the SDK with that config,
-  logging those metrics once.
+* ``{"sdk": {"config": {...}, "metrics": {...}, "figure": TITLE}}``: a run through the SDK
+  with that config, logging those metrics once, and a matplotlib figure with that title as
+  SVG (key ``plot``).
 """
 
 from __future__ import annotations
@@ -33,10 +34,19 @@ def main() -> None:
         elif "file" in step:
             Path(step["file"]).write_text(step["text"])
         elif "sdk" in step:
+            import matplotlib
+
             import benchcast
 
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
             run = benchcast.init(project="leak-check", config=step["sdk"]["config"])
-            benchcast.log(step["sdk"]["metrics"])
+            fig, ax = plt.subplots(figsize=(2, 2))
+            ax.plot([1, 2, 3], [3, 1, 2])
+            ax.set_title(step["sdk"]["figure"])
+            plot = benchcast.Image(fig, file_type="svg")
+            benchcast.log({**step["sdk"]["metrics"], "plot": plot})
             run.finish()
 
 

@@ -4,12 +4,15 @@ server, the archive and the fold a late-joining viewer starts from."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 
 from tests.conftest import ServerProcess
-from tests.sdk.streaming import fold, of_kind, rows, run_script, stream_env
+from tests.sdk.streaming import fold, of_kind, rows, run_script, spooled, stream_env
 from tests.secrets.fake_secrets import FAKE
 
 TRAIN = """
@@ -211,3 +214,55 @@ def test_images_histograms_tables_and_wandb_steps_arrive_with_their_blobs(
     }
     assert run["summary"]["best"] == 0.9 and run["status"] == "finished"
     assert run["pending"] is None
+
+
+SVG_FIGURES = """
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+import benchcast as wandb
+
+def figure(title):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([1, 2, 3], [3, 1, 2])
+    ax.set_title(title)
+    return fig
+
+with wandb.init(project="svg"):
+    leaky = figure("loss with TOKEN")
+    leaky.savefig("leaky.svg")
+    wandb.log({"leaky": wandb.Image(leaky, file_type="svg"),
+               "clean": wandb.Image(figure("loss"), file_type="svg")})
+"""
+
+
+def test_an_svg_figure_that_shows_a_secret_is_withheld_and_others_are_sent(
+    server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
+) -> None:
+    token = FAKE["github-token"]
+    res, events = run_script(
+        server, tmp_path, SVG_FIGURES.replace("TOKEN", token), stream_env(env_clean)
+    )
+    assert res.returncode == 0, res.stderr
+    assert token in (tmp_path / "leaky.svg").read_text()  # matplotlib writes titles as text
+    figures = {f["key"]: f for f in of_kind(events, "figure")}
+    assert figures["leaky"]["mime"] == figures["clean"]["mime"] == "image/svg+xml"
+    clean = httpx.get(f"{server.url}/blobs/{figures['clean']['blob']}")
+    assert clean.status_code == 200 and b"<svg" in clean.content
+    assert httpx.get(f"{server.url}/blobs/{figures['leaky']['blob']}").status_code == 404
+    stored = b"".join(p.read_bytes() for p in server.data.rglob("*") if p.is_file())
+    assert token.encode() not in stored
+    assert "hid 1 secret from viewers (github-token)" in res.stderr  # the streamer is told
+    # The same from a script streaming on its own (here offline: its spool is what it sends).
+    data = tmp_path / "own"
+    env = stream_env(env_clean, BENCHCAST_DATA=str(data), BENCHCAST_MODE="offline")
+    own = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert own.returncode == 0, own.stderr
+    figures = {f["key"]: f for f in of_kind(spooled(data), "figure")}
+    (db,) = (data / "sdk").glob("*.db")
+    with sqlite3.connect(db) as conn:
+        kept = {digest for (digest,) in conn.execute("SELECT hash FROM blobs")}
+    assert figures["clean"]["blob"] in kept and figures["leaky"]["blob"] not in kept
+    assert token.encode() not in b"".join(p.read_bytes() for p in (data / "sdk").iterdir())

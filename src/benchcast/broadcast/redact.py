@@ -619,6 +619,21 @@ class Redactor:
         says what was hidden."""
         return self._value(value, Counter())
 
+    def withholds(self, mime: str, data: bytes) -> bool:
+        """Whether a blob must not be sent. Image bytes are not read (docs/security.md), but
+        an SVG is text (matplotlib writes each label into it) and is scanned as text. One
+        that holds a secret is withheld whole: it cannot be masked, because its name is its
+        hash, which the event that shows it already carries."""
+        if mime != "image/svg+xml":
+            return False
+        findings = self.scanner.find(data.decode("utf-8", "replace"))
+        if not findings:
+            return False
+        counts = Counter(f.rule for f in findings)
+        self.hidden += sum(counts.values())
+        self.on_redacted(counts)
+        return True
+
     def _key(self, key: str, counts: Counter[str]) -> str:
         """Keys are scanned too: metric names and config keys are text viewers see. They repeat
         on every metric row, so clean ones are remembered until the scanner learns a secret."""

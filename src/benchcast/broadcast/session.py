@@ -282,7 +282,7 @@ class Broadcast:
         for ev in ready:
             for digest in blob_refs(ev.kind, ev.data):
                 blob = self.blobs.take(digest)
-                if blob is not None:
+                if blob is not None and not self.redactor.withholds(blob.mime, blob.data):
                     self.spool.put_blob(blob.digest, blob.mime, blob.data)
 
     def _notice(self, counts: Counter[str]) -> None:

@@ -86,7 +86,7 @@ class OwnStreamSink:
         for ev in scanned:
             for digest in blob_refs(ev.kind, ev.data):
                 blob = self.stash.take(digest)
-                if blob is not None:
+                if blob is not None and not self.redactor.withholds(blob.mime, blob.data):
                     self.spool.put_blob(blob.digest, blob.mime, blob.data)
         self.spool.append(scanned)
         if self.uplink is not None:

@@ -12,7 +12,7 @@
 import DOMPurify from "../vendor/dompurify/purify.es.mjs";
 import { icon } from "./icons.js";
 import { highlightLines, renderMarkdown } from "./syntax.js";
-import { el } from "./ui.js";
+import { blobImage, el } from "./ui.js";
 
 /** What HTML outputs may keep: markup and tables; no script, style, forms, frames or media. */
 const HTML_POLICY = {
@@ -76,7 +76,7 @@ function output(o) {
     }
     case "image":
       return el("div", { class: "nbv-out nbv-image" },
-        el("img", { src: `/blobs/${o.blob}`, alt: "cell output", width: o.width, height: o.height, loading: "lazy", decoding: "async" }));
+        blobImage(o.blob, "cell output", o.width, o.height));
     case "error":
       return el("div", { class: "nbv-out nbv-err" },
         el("div", { class: "nbv-err-head" }, el("b", { text: o.ename }), o.evalue ? `: ${o.evalue}` : ""),

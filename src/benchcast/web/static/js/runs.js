@@ -24,7 +24,7 @@ import { MetricChart } from "./runs-chart.js";
 import { Series, Smoother, fmtStep, fmtValue, metricValue } from "./runs-data.js";
 import { TableCard, TableVersions } from "./runs-table.js";
 import { SysInfo } from "./sysinfo.js";
-import { el } from "./ui.js";
+import { blobImage, el } from "./ui.js";
 
 const COLORS = ["#6cb6ff", "#ff9f5a", "#7ee2a8", "#f778ba", "#c39bff", "#ffd666", "#4dd0e1",
   "#ff6b6b", "#a5d66f", "#e0a3ff", "#78a6ff", "#ffb38a"];
@@ -240,7 +240,7 @@ class VersionCard {
     this.body.dataset.seq = String(v.seq);
     if (this.kind === "figure") {
       this.body.replaceChildren(...v.images.filter(Boolean).map((im) => el("div", { class: "rfig-img" },
-        el("img", { src: `/blobs/${im.blob}`, alt: im.caption || this.key, width: im.width, height: im.height, loading: "lazy", decoding: "async" }),
+        blobImage(im.blob, im.caption || this.key, im.width, im.height),
         im.caption ? el("span", { class: "rfig-caption", text: im.caption }) : "")));
     } else {
       this.body.replaceChildren(histogram(v, this.run.color));

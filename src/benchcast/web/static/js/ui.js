@@ -17,6 +17,18 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * An image stored as a blob (a figure, a notebook output). The streamer's machine withholds
+ * one that shows a secret (an SVG's text): then it says so instead of a broken picture.
+ */
+export function blobImage(blob, alt, width, height) {
+  const img = el("img", { src: `/blobs/${blob}`, alt, width, height, loading: "lazy", decoding: "async" });
+  img.addEventListener("error", () => {
+    img.replaceWith(el("span", { class: "img-missing", text: "image not sent (it may show a secret)" }));
+  }, { once: true });
+  return img;
+}
+
 /** A person's name as shown: role badges for the streamer and moderators, guests marked. */
 export function nameTag(name, role) {
   const tag = el("span", { class: `who role-${role ?? "viewer"}`, title: roleTitle(role) });
