@@ -112,6 +112,37 @@ def test_the_values_in_a_dot_env_file_never_reach_the_server(
     assert b"DEBUG=true" in disk
 
 
+def test_a_dot_env_written_during_the_stream_is_known_before_its_value_is_printed(
+    server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
+) -> None:
+    key = server.create_channel("ada")
+    project = tmp_path / "project"
+    project.mkdir()
+    # No rule knows this value, and it is printed without its name: only as a known value.
+    odd_value = "Zr8" + secrets.token_urlsafe(18)
+    token_file = tmp_path / "home" / ".cache" / "huggingface" / "token"
+    token_file.parent.mkdir(parents=True)
+    hf_value = "Qm2" + secrets.token_urlsafe(18)
+    # The values come from files outside: the command line (the terminal's title) has none.
+    (tmp_path / "id").write_text(odd_value)
+    (tmp_path / "hf").write_text(hf_value)
+    res = stream(
+        server,
+        key,
+        tmp_path,
+        dict(env_clean, HOME=str(tmp_path / "home")),
+        "echo starting; sleep 0.5; "
+        'printf "SERVICE_ID=%s\\n" "$(cat ../id)" > .env; echo "the id is $(cat ../id)"; '
+        f'cp ../hf {token_file}; echo "logged in as $(cat ../hf)"; echo done',
+        cwd=project,
+    )
+    assert res.returncode == 0, res.stderr
+    text = terminal_text(archive(server.url, last_stream(server)))
+    assert "the id is ••" in text and "logged in as ••" in text and "done" in text
+    disk = stored_bytes(server)
+    assert odd_value.encode() not in disk and hf_value.encode() not in disk
+
+
 def test_a_password_typed_at_a_silent_prompt_never_appears(
     server: ServerProcess, tmp_path: Path, env_clean: dict[str, str]
 ) -> None:

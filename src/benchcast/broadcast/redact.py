@@ -30,6 +30,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyte
@@ -579,6 +580,8 @@ class Redactor:
         self.hidden = 0
         self._clean_keys: set[str] = set()
         self._clean_generation = 0
+        #: Where the known values came from, to gather them again when that changes.
+        self._sources: tuple[known.Changes, Callable[[], list[str]]] | None = None
 
     @classmethod
     def for_streamer(
@@ -590,8 +593,26 @@ class Redactor:
         home: Any = None,
         on_redacted: Callable[[Counter[str]], None] = lambda _c: None,
     ) -> Redactor:
-        values = known.gather(env=env, home=home, folders=folders, extra=extra)
-        return cls(Scanner(values), on_redacted=on_redacted)
+        folders, extra = [Path(f) for f in folders], list(extra)
+        home = Path(home) if home is not None else Path.home()
+
+        def gather() -> list[str]:
+            return known.gather(env=env, home=home, folders=folders, extra=extra)
+
+        redactor = cls(Scanner(gather()), on_redacted=on_redacted)
+        redactor._sources = (known.Changes(home, folders), gather)
+        return redactor
+
+    def refresh_known(self) -> int:
+        """Gather the known values again if a file they come from changed (a ``.env`` edited
+        or created, a token file written by a login); how many are new. Values are never
+        forgotten. Cheap when nothing changed (a few ``stat`` calls): call it before scanning
+        what arrived, so output that follows a file's change is scanned knowing it."""
+        if self._sources is None or not self._sources[0].changed():
+            return 0
+        learned = self.scanner.inner.learn_many(self._sources[1]())
+        self.scanner.generation += bool(learned)
+        return learned
 
     def term(self, source: str) -> TermRedactor:
         term = self.terms.get(source)

@@ -124,6 +124,7 @@ class Broadcast:
         self.intake = Intake()
         self.on_message = on_message
         self._last_notice = 0.0
+        self._refresh_failed = False
         self.redactor = redactor or Redactor.for_streamer(
             folders=list(watch) or [Path.cwd()], extra=secrets, on_redacted=self._notice
         )
@@ -299,6 +300,8 @@ class Broadcast:
     def _pump_loop(self) -> None:
         while True:
             items = self.intake.take(timeout=0.05)
+            if items:
+                self._refresh_known()
             closed = self.intake.closed and not items
             out: list[Scanned] = []
             batch: list[Raw] = []
@@ -325,6 +328,16 @@ class Broadcast:
             if closed:
                 return
             time.sleep(PUMP_INTERVAL)  # let output gather into fewer, larger events
+
+    def _refresh_known(self) -> None:
+        """Before scanning what arrived: learn the values of a ``.env`` or credential file
+        changed since the last look (what arrived may be that file, printed)."""
+        try:
+            self.redactor.refresh_known()
+        except Exception as err:  # the values known so far still apply
+            if not self._refresh_failed:
+                self._refresh_failed = True
+                self.on_message(f"cannot read secrets from changed files again: {err}")
 
     def _guard(self, fn: Callable[[], list[Scanned]]) -> list[Scanned]:
         try:

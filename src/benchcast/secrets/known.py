@@ -1,4 +1,5 @@
-"""Known values: the streamer's real secrets, gathered at start, and their encoded forms.
+"""Known values: the streamer's real secrets, gathered at start and again when the files they
+come from change, and their encoded forms.
 
 They are matched literally wherever they appear — also base64-encoded at each alignment
 (standard and URL-safe, which covers ``user:value`` basic-auth strings), percent-encoded and
@@ -195,6 +196,64 @@ def from_credential_files(home: Path) -> list[str]:
                     if len(line) >= 16 and not line.startswith("-----")
                 ]
     return out
+
+
+def credential_paths(home: Path) -> list[Path]:
+    """The files ``from_credential_files`` reads (and the SSH folder, whose files it reads)."""
+    return [
+        home / ".aws" / "credentials",
+        home / ".netrc",
+        home / ".pypirc",
+        home / ".docker" / "config.json",
+        home / ".git-credentials",
+        home / ".cache" / "huggingface" / "token",
+        home / ".huggingface" / "token",
+        home / ".config" / "wandb" / "api_key",
+        home / ".kaggle" / "kaggle.json",
+        home / ".ssh",
+    ]
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+class Changes:
+    """Whether the files known values come from (credential files, ``.env*`` in the watched
+    folders) changed since the last look: a few ``stat`` calls, and a folder's listing only
+    when the folder itself changed (a file created, removed or saved by renaming)."""
+
+    def __init__(self, home: Path, folders: Iterable[Path]) -> None:
+        self.fixed = credential_paths(home)
+        self.folders = list(folders)
+        self._listed: dict[Path, tuple[tuple[int, int] | None, list[Path]]] = {}
+        self._last = self._state()
+
+    def _env_files(self, folder: Path) -> list[Path]:
+        stamp = _stamp(folder)
+        listed = self._listed.get(folder)
+        if listed is None or listed[0] != stamp:
+            try:
+                files = sorted(folder.glob(".env*"))[:20]
+            except OSError:
+                files = []
+            listed = self._listed[folder] = (stamp, files)
+        return listed[1]
+
+    def _state(self) -> list[tuple[Path, tuple[int, int] | None]]:
+        paths = self.fixed + [p for f in self.folders for p in [f, *self._env_files(f)]]
+        return [(p, _stamp(p)) for p in paths]
+
+    def changed(self) -> bool:
+        state = self._state()
+        if state == self._last:
+            return False
+        self._last = state
+        return True
 
 
 def gather(
