@@ -170,3 +170,38 @@ def test_the_live_voice_track_is_followed_as_it_grows(
     ]
     ws.close()
     pub.close()
+
+
+def test_a_private_streams_track_is_followed_with_the_channels_key(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    import io
+
+    from benchcast.transcribe import TranscribeError, follow_track
+    from tests.server.test_media import _slices, _start, _stream, _studio
+
+    voice = tmp_path / "voice.webm"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:duration=3",
+         "-c:a", "libopus", "-b:a", "32k", "-live", "1", "-cluster_time_limit", "1000", str(voice)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    key, sid, pub = _stream(server, "hush")
+    auth = {"Authorization": f"Bearer {key}"}
+    res = httpx.post(f"{server.url}/api/streams/{sid}/visibility", json={"visibility": "private"},
+                     headers=auth)  # fmt: skip
+    assert res.status_code == 200, res.text
+    ws = _studio(server.url, sid, key)[0]
+    _start(ws)
+    for part in _slices(voice.read_bytes()):
+        ws.send(b"\x00" + part)
+    url = f"{server.url}/api/streams/{sid}/media/track.webm"
+    wait_for(lambda: httpx.get(url, headers=auth).status_code == 200)
+    # Without the key the stream is not there: said at once, not waited on for ever.
+    with pytest.raises(TranscribeError, match="--key"):
+        follow_track(url, io.BytesIO(), alive=lambda: True)
+    got = io.BytesIO()
+    follow_track(url, got, alive=lambda: False, key=key)
+    assert got.getvalue()[:4] == b"\x1a\x45\xdf\xa3"  # a WebM (EBML) file
+    ws.close()
+    pub.close()

@@ -128,17 +128,21 @@ def follow_track(
     *,
     alive: Callable[[], bool],
     on_start: Callable[[float], None] = lambda _t0: None,
+    key: str | None = None,
 ) -> None:
     """Copy the media track at ``url`` into ``sink`` and keep copying what is added to it
     while ``alive()``. ``on_start`` learns the stream time the track begins at (its
-    ``X-Media-T0``) before the first byte is copied.
+    ``X-Media-T0``) before the first byte is copied. ``key``: the channel's stream key, which
+    a private stream's track needs.
 
     The server answers the whole track each time, with the same head; what follows the bytes
     already copied is what was added since."""
     import httpx
 
     sent = 0
-    with httpx.Client(timeout=30) as client:
+    checked = False
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    with httpx.Client(timeout=30, headers=headers) as client:
         while True:
             res = client.get(url)
             if res.status_code == 200:
@@ -149,7 +153,18 @@ def follow_track(
                     sink.write(body[sent:])
                     sink.flush()
                     sent = len(body)
-            elif res.status_code != 404:  # 404: no audio yet
+            elif res.status_code == 404:
+                # No audio yet, or no stream this request may see (a private one, without the
+                # key): the stream's own page tells which, once.
+                if not checked:
+                    checked = True
+                    stream_url = url.rsplit("/media/", 1)[0]
+                    if client.get(stream_url).status_code == 404:
+                        raise TranscribeError(
+                            f"{stream_url}: no such stream, or a private one: give the "
+                            "channel's stream key (--key, or BENCHCAST_KEY)"
+                        )
+            else:
                 raise TranscribeError(f"{url}: {res.status_code} {res.text[:200]}")
             if not alive():
                 return
@@ -282,7 +297,13 @@ def _live(
     def feed() -> None:
         assert dec.stdin is not None
         try:
-            follow_track(url, dec.stdin, alive=alive, on_start=lambda t: t0.__setitem__(0, t))
+            follow_track(
+                url,
+                dec.stdin,
+                alive=alive,
+                on_start=lambda t: t0.__setitem__(0, t),
+                key=settings.resolve("key", args.key) or None,
+            )
         except TranscribeError as e:
             print(f"benchcast: {e}", file=sys.stderr)
         finally:
@@ -325,6 +346,10 @@ def add_command(sub: Any) -> None:
         default=0.0,
         metavar="SECONDS",
         help="stream time the audio begins at (default 0: the track's own times)",
+    )
+    p.add_argument(
+        "--key",
+        help="the channel's stream key: a private stream's track needs it (env BENCHCAST_KEY)",
     )
     p.add_argument("--language", help="the language spoken, e.g. en (default: detected)")
     p.add_argument(
