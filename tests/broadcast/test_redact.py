@@ -16,7 +16,7 @@ from benchcast.broadcast.redact import IDLE_HOLD, Redactor, TermRedactor
 from benchcast.broadcast.session import Broadcast
 from benchcast.broadcast.standalone import OwnStreamSink
 from benchcast.replay.fold import TerminalFold
-from benchcast.secrets.scanner import Scanner
+from benchcast.secrets.scanner import Scanner, mask
 from tests.secrets.fake_secrets import FAKE, secret_part
 
 # Single-line formats (the private key block spans lines; it has its own test).
@@ -299,3 +299,22 @@ def test_a_fold_draws_what_follows_a_malformed_control_sequence() -> None:
     fold = TerminalFold(40, 3)
     fold.feed("ab\x1b[1;2Ccd")  # CUF 1, as xterm reads it: the first parameter counts
     assert fold.text()[0] == "ab cd"
+
+
+def test_a_script_streaming_on_its_own_learns_a_dot_env_written_while_it_runs(
+    tmp_path: Path,
+) -> None:
+    from tests.sdk.streaming import spooled
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    redactor = Redactor.for_streamer(folders=[folder], env={}, home=tmp_path / "home")
+    sink = OwnStreamSink(
+        data_dir=tmp_path / "data", server=None, key=None, title="run", redactor=redactor
+    )
+    value = "Zr8" + "q7Vd2mXk9Lp4Ws1Tn6Bh"  # no rule knows it; printed without its name
+    (folder / ".env").write_text(f"SERVICE_ID={value}\n")
+    sink.send_events([{"kind": "note", "source": "notes", "data": {"text": f"id {value}"}}])
+    sink.close(drain=0)
+    notes = [e["data"]["text"] for e in spooled(tmp_path / "data") if e["kind"] == "note"]
+    assert notes == [f"id {mask(value, 'known-value')}"]

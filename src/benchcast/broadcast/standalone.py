@@ -79,6 +79,8 @@ class OwnStreamSink:
 
     def _append(self, raws: list[Raw]) -> None:
         try:
+            # A .env or token file written since the last batch: its values are known first.
+            self.redactor.refresh_known()
             scanned: list[Scanned] = self.redactor.scan(raws)
         except Exception:  # fail closed: what could not be scanned is not sent
             warn(f"the redactor failed; {len(raws)} events withheld")
