@@ -19,10 +19,9 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from benchcast.events import EventError, parse_draft
@@ -204,13 +203,12 @@ async def api_reading_notes(request: Request) -> Response:
 
 async def reader_page(request: Request) -> Response:
     """``/studio/{channel}/paper``: the streamer's reader for the channel's live stream."""
-    from benchcast.server.audience.studio import finish, render, viewer
+    from benchcast.server.audience.studio import finish, render, to_login, viewer
 
     aud, who = await viewer(request)
     name = request.path_params["name"]
     if who.kind == "anonymous":
-        target = "/login?next=" + quote(f"/studio/{name}/paper")
-        return finish(request, aud, who, RedirectResponse(target, status_code=303))
+        return to_login(request, aud, who, f"/studio/{name}/paper")
     store = aud.state.store
     ch = await store.read(store.sync.channel, name)
     if ch is None or not who.streamer_of(ch.id):

@@ -5,6 +5,7 @@ passes (a name, CSRF, limits, the channel's settings)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import httpx
 
@@ -296,3 +297,13 @@ def test_the_openapi_schema_documents_every_api_route(server: ServerProcess) -> 
     ref = chat["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.rsplit("/", 1)[1] in doc["components"]["schemas"]
     assert all(op["summary"] for ops in doc["paths"].values() for op in ops.values())
+
+
+def test_the_studio_pages_send_someone_not_logged_in_to_log_in_and_back(
+    server: ServerProcess,
+) -> None:
+    for path in ("/studio/ada", "/studio/ada/paper", "/studio/a%20b"):
+        res = httpx.get(server.url + path, follow_redirects=False)
+        assert res.status_code == 303
+        back = httpx.URL(server.url + path).path  # what the server saw, decoded
+        assert res.headers["location"] == "/login?next=" + quote(back)

@@ -92,12 +92,17 @@ async def logout_page(request: Request) -> Response:
     return finish(request, aud, who, RedirectResponse("/", status_code=303))
 
 
+def to_login(request: Request, aud: Audience, who: Who, then: str) -> Response:
+    """Send someone not logged in to the login page, and back to ``then`` once they are."""
+    target = "/login?next=" + quote(then)
+    return finish(request, aud, who, RedirectResponse(target, status_code=303))
+
+
 async def studio(request: Request) -> Response:
     aud, who = await viewer(request)
     name = request.path_params["name"]
     if who.kind == "anonymous":
-        target = "/login?next=" + quote(f"/studio/{name}")
-        return finish(request, aud, who, RedirectResponse(target, status_code=303))
+        return to_login(request, aud, who, f"/studio/{name}")
     store = aud.state.store
     if name == "-":  # "my studio": the only channel one moderates, or a list of them
         staff = None if who.admin else [c for c, r in who.roles.items() if r in ("streamer", "mod")]
