@@ -608,9 +608,15 @@ class Redactor:
         or created, a token file written by a login); how many are new. Values are never
         forgotten. Cheap when nothing changed (a few ``stat`` calls): call it before scanning
         what arrived, so output that follows a file's change is scanned knowing it."""
-        if self._sources is None or not self._sources[0].changed():
+        if self._sources is None:
             return 0
-        learned = self.scanner.inner.learn_many(self._sources[1]())
+        changes, gather = self._sources
+        state = changes.look()
+        if state is None:
+            return 0
+        values = gather()  # if this raises, the change is looked at again next time
+        changes.accept(state)
+        learned = self.scanner.inner.learn_many(values)
         self.scanner.generation += bool(learned)
         return learned
 

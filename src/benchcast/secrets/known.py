@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import configparser
+import contextlib
 import json
 import math
 import netrc
 import os
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 SECRET_NAME = re.compile(
@@ -128,90 +129,84 @@ def from_dotenv(text: str) -> list[str]:
     return out
 
 
+def _aws(text: str) -> list[str]:
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.read_string(text)
+    return [
+        v
+        for section in cp.sections()
+        for k, v in cp.items(section)
+        if "secret" in k or "token" in k or "key" in k
+    ]
+
+
+def _netrc(path: Path) -> list[str]:
+    return [password for _login, _account, password in netrc.netrc(str(path)).hosts.values()]
+
+
+def _docker(text: str) -> list[str]:
+    out = []
+    for entry in json.loads(text).get("auths", {}).values():
+        auth = entry.get("auth") if isinstance(entry, dict) else None
+        if isinstance(auth, str):
+            out.append(auth)
+            out.append(base64.b64decode(auth + "==").decode(errors="replace").partition(":")[2])
+    return out
+
+
+def _kaggle(text: str) -> list[str]:
+    key = json.loads(text).get("key")
+    return [key] if isinstance(key, str) else []
+
+
+def _ssh_keys(folder: Path) -> list[str]:
+    out = []
+    for path in sorted(folder.iterdir())[:50]:
+        text = _read(path, 64 * 1024)
+        if text and "PRIVATE KEY-----" in text:
+            out += [
+                line
+                for line in text.splitlines()
+                if len(line) >= 16 and not line.startswith("-----")
+            ]
+    return out
+
+
+def _readers(home: Path) -> list[tuple[Path, Callable[[str], list[str]]]]:
+    """The common credential files under ``home``, each with what reads its secrets."""
+    return [
+        (home / ".aws" / "credentials", _aws),
+        (home / ".pypirc", lambda t: re.findall(r"(?m)^\s*password\s*[:=]\s*(\S+)", t)),
+        (home / ".docker" / "config.json", _docker),
+        (home / ".git-credentials", lambda t: re.findall(r"://[^:/\s]+:([^@\s]+)@", t)),
+        (home / ".cache" / "huggingface" / "token", lambda t: [t.strip()]),
+        (home / ".huggingface" / "token", lambda t: [t.strip()]),
+        (home / ".config" / "wandb" / "api_key", lambda t: [t.strip()]),
+        (home / ".kaggle" / "kaggle.json", _kaggle),
+    ]
+
+
 def from_credential_files(home: Path) -> list[str]:
-    """Secrets in the common credential files under ``home``."""
+    """Secrets in the common credential files under ``home`` (and its SSH private keys). A
+    file that cannot be read or parsed gives none, and the others still count."""
     out: list[str] = []
-    aws = _read(home / ".aws" / "credentials")
-    if aws:
-        cp = configparser.ConfigParser(interpolation=None)
-        try:
-            cp.read_string(aws)
-            for section in cp.sections():
-                for k, v in cp.items(section):
-                    if "secret" in k or "token" in k or "key" in k:
-                        out.append(v)
-        except configparser.Error:
-            pass
-    for name in (".netrc",):
-        path = home / name
-        if _read(path) is not None:
-            try:
-                for _host, (login, _account, password) in netrc.netrc(str(path)).hosts.items():
-                    if password:
-                        out.append(password)
-                    del login
-            except (netrc.NetrcParseError, OSError):
-                pass
-    pypirc = _read(home / ".pypirc")
-    if pypirc:
-        out += re.findall(r"(?m)^\s*password\s*[:=]\s*(\S+)", pypirc)
-    docker = _read(home / ".docker" / "config.json")
-    if docker:
-        try:
-            for entry in json.loads(docker).get("auths", {}).values():
-                auth = entry.get("auth") if isinstance(entry, dict) else None
-                if isinstance(auth, str):
-                    out.append(auth)
-                    user_pass = base64.b64decode(auth + "==").decode(errors="replace")
-                    out.append(user_pass.partition(":")[2])
-        except (ValueError, AttributeError):
-            pass
-    gitcreds = _read(home / ".git-credentials")
-    if gitcreds:
-        out += re.findall(r"://[^:/\s]+:([^@\s]+)@", gitcreds)
-    for token_file in (
-        home / ".cache" / "huggingface" / "token",
-        home / ".huggingface" / "token",
-        home / ".config" / "wandb" / "api_key",
-    ):
-        token = _read(token_file)
-        if token:
-            out.append(token.strip())
-    kaggle = _read(home / ".kaggle" / "kaggle.json")
-    if kaggle:
-        try:
-            key = json.loads(kaggle).get("key")
-            if isinstance(key, str):
-                out.append(key)
-        except ValueError:
-            pass
-    ssh = home / ".ssh"
-    if ssh.is_dir():
-        for path in sorted(ssh.iterdir())[:50]:
-            text = _read(path, 64 * 1024)
-            if text and "PRIVATE KEY-----" in text:
-                out += [
-                    line
-                    for line in text.splitlines()
-                    if len(line) >= 16 and not line.startswith("-----")
-                ]
+    for path, parse in _readers(home):
+        text = _read(path)
+        if text:
+            with contextlib.suppress(Exception):  # malformed: nothing to learn from it
+                out += [v for v in parse(text) if isinstance(v, str) and v]
+    if _read(home / ".netrc") is not None:
+        with contextlib.suppress(Exception):
+            out += [v for v in _netrc(home / ".netrc") if v]
+    if (home / ".ssh").is_dir():
+        with contextlib.suppress(OSError):
+            out += _ssh_keys(home / ".ssh")
     return out
 
 
 def credential_paths(home: Path) -> list[Path]:
-    """The files ``from_credential_files`` reads (and the SSH folder, whose files it reads)."""
-    return [
-        home / ".aws" / "credentials",
-        home / ".netrc",
-        home / ".pypirc",
-        home / ".docker" / "config.json",
-        home / ".git-credentials",
-        home / ".cache" / "huggingface" / "token",
-        home / ".huggingface" / "token",
-        home / ".config" / "wandb" / "api_key",
-        home / ".kaggle" / "kaggle.json",
-        home / ".ssh",
-    ]
+    """What ``from_credential_files`` reads: its files, and the SSH folder."""
+    return [path for path, _parse in _readers(home)] + [home / ".netrc", home / ".ssh"]
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -222,10 +217,14 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+#: The files known values come from, each with its (mtime, size), or None if absent.
+State = list[tuple[Path, tuple[int, int] | None]]
+
+
 class Changes:
     """Whether the files known values come from (credential files, ``.env*`` in the watched
-    folders) changed since the last look: a few ``stat`` calls, and a folder's listing only
-    when the folder itself changed (a file created, removed or saved by renaming)."""
+    folders) changed: a few ``stat`` calls, and a folder's listing only when the folder
+    itself changed (a file created, removed or saved by renaming)."""
 
     def __init__(self, home: Path, folders: Iterable[Path]) -> None:
         self.fixed = credential_paths(home)
@@ -244,16 +243,18 @@ class Changes:
             listed = self._listed[folder] = (stamp, files)
         return listed[1]
 
-    def _state(self) -> list[tuple[Path, tuple[int, int] | None]]:
-        paths = self.fixed + [p for f in self.folders for p in [f, *self._env_files(f)]]
+    def _state(self) -> State:
+        paths = self.fixed + [p for f in self.folders for p in self._env_files(f)]
         return [(p, _stamp(p)) for p in paths]
 
-    def changed(self) -> bool:
+    def look(self) -> State | None:
+        """The files' state, if it differs from the last one accepted; else None."""
         state = self._state()
-        if state == self._last:
-            return False
+        return None if state == self._last else state
+
+    def accept(self, state: State) -> None:
+        """The values of ``state``'s files are known now: later looks compare with it."""
         self._last = state
-        return True
 
 
 def gather(
