@@ -403,6 +403,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 _err(f"{name}: not imported: {err}")
                 status = 2
                 continue
+            except Exception as err:  # the other files are still imported
+                _err(f"{name}: not imported: {type(err).__name__}: {err}")
+                status = 2
+                continue
             _err(
                 f"{name}: imported as stream {stream.id} on channel {stream.channel!r} "
                 f"({stream.last_seq} events, {stream.last_t:.1f} s)"

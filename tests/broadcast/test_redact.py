@@ -16,7 +16,7 @@ from benchcast.broadcast.redact import IDLE_HOLD, Redactor, TermRedactor
 from benchcast.broadcast.session import Broadcast
 from benchcast.broadcast.standalone import OwnStreamSink
 from benchcast.replay.fold import TerminalFold
-from benchcast.secrets.scanner import Scanner, mask
+from benchcast.secrets.scanner import Finding, Scanner, mask
 from tests.secrets.fake_secrets import FAKE, secret_part
 
 # Single-line formats (the private key block spans lines; it has its own test).
@@ -318,3 +318,14 @@ def test_a_script_streaming_on_its_own_learns_a_dot_env_written_while_it_runs(
     sink.close(drain=0)
     notes = [e["data"]["text"] for e in spooled(tmp_path / "data") if e["kind"] == "note"]
     assert notes == [f"id {mask(value, 'known-value')}"]
+
+
+def test_an_svg_that_cannot_be_scanned_is_withheld_and_nothing_raises() -> None:
+    class Failing(Scanner):
+        def find(self, text: str, depth: int = 0) -> list[Finding]:
+            raise RuntimeError("scanner failed")
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text>loss</text></svg>'
+    assert not Redactor(Scanner()).withholds("image/svg+xml", svg)
+    assert Redactor(Failing()).withholds("image/svg+xml", svg)  # fail closed
+    assert not Redactor(Failing()).withholds("image/png", b"\x89PNG")  # bytes are not read

@@ -95,6 +95,9 @@ def test_an_imported_recording_is_redacted_as_a_live_stream_is(tmp_path: Path) -
         [0.52, "o", token[cut:] + "\r\n"],
         [1.0, "m", f"used {other}"],
         [1.5, "o", "$ exit\r\n"],
+        [2.0, "o", "$ "],  # a prompt: no newline, then nothing for a while
+        [30.0, "m", "back"],
+        [31.0, "o", "ls\r\n"],
     ]
     cast = tmp_path / "leak.cast"
     cast.write_text("\n".join(json.dumps(x) for x in [header, *frames]) + "\n")
@@ -114,3 +117,7 @@ def test_an_imported_recording_is_redacted_as_a_live_stream_is(tmp_path: Path) -
     assert any(line.startswith("$ export GH=••") for line in text)
     assert "$ exit" in text
     assert sum(e.data["count"] for e in events if e.kind == "redacted") >= 3
+    # Held output went out when it would have live, before what was recorded after it.
+    prompt = next(e for e in events if e.kind == "term.output" and e.data["text"] == "$ ")
+    back = next(e for e in events if e.kind == "marker" and e.data["label"] == "back")
+    assert prompt.t == pytest.approx(2.1) and prompt.seq < back.seq

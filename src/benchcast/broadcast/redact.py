@@ -542,6 +542,11 @@ class TermRedactor:
         return counts
 
 
+def _drafts(items: Iterable[Scanned]) -> Iterator[Draft]:
+    for item in items:
+        yield Draft(t=item.t, kind=item.kind, source=item.source, data=item.data)
+
+
 def _redraw(screen: pyte.Screen, rows: Iterable[int]) -> str:
     """Redraw whole rows of a screen and put the cursor back."""
     out = ["\x1b7"]  # save the cursor: the program drawing the screen expects it unmoved
@@ -649,11 +654,15 @@ class Redactor:
     def withholds(self, mime: str, data: bytes) -> bool:
         """Whether a blob must not be sent. Image bytes are not read (docs/security.md), but
         an SVG is text (matplotlib writes each label into it) and is scanned as text. One
-        that holds a secret is withheld whole: it cannot be masked, because its name is its
-        hash, which the event that shows it already carries."""
+        that holds a secret, or that cannot be scanned, is withheld whole: it cannot be
+        masked, because its name is its hash, which the event that shows it already carries.
+        Never raises (the pump that asks must go on)."""
         if mime != "image/svg+xml":
             return False
-        findings = self.scanner.find(data.decode("utf-8", "replace"))
+        try:
+            findings = self.scanner.find(data.decode("utf-8", "replace"))
+        except Exception:  # fail closed: what could not be scanned is not sent
+            findings = [Finding(0, 0, "unscanned-image")]
         if not findings:
             return False
         counts = Counter(f.rule for f in findings)
@@ -745,12 +754,16 @@ class Redactor:
         a secret split across frames is found), and ``redacted`` events say what was hidden."""
         t = 0.0
         for draft in drafts:
-            t = max(t, draft.t)
-            raw = Raw(t, draft.kind, draft.source, draft.data)
-            for item in [*self.scan([raw], now=t), *self.tick(t, now=t)]:
-                yield Draft(t=item.t, kind=item.kind, source=item.source, data=item.data)
-        for item in self.flush(t):
-            yield Draft(t=item.t, kind=item.kind, source=item.source, data=item.data)
+            later = max(t, draft.t)
+            # Output held for quiet goes out when it would have live (the idle hold, then the
+            # hold on a possible secret's start), before what was recorded after it.
+            for at in (t + IDLE_HOLD, t + IDLE_HOLD + PREFIX_HOLD + 0.001):
+                if at < later:
+                    yield from _drafts(self.tick(at, now=at))
+            t = later
+            yield from _drafts(self.scan([Raw(t, draft.kind, draft.source, draft.data)], now=t))
+            yield from _drafts(self.tick(t, now=t))
+        yield from _drafts(self.flush(t))
 
     def preview(self, text: str) -> str:
         """What viewers would receive for this text (all of it, nothing held back)."""

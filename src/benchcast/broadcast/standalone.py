@@ -81,6 +81,9 @@ class OwnStreamSink:
         try:
             # A .env or token file written since the last batch: its values are known first.
             self.redactor.refresh_known()
+        except Exception as err:  # the values known so far still apply
+            warn(f"cannot read secrets from changed files again: {err}")
+        try:
             scanned: list[Scanned] = self.redactor.scan(raws)
         except Exception:  # fail closed: what could not be scanned is not sent
             warn(f"the redactor failed; {len(raws)} events withheld")

@@ -122,11 +122,15 @@ def import_recording(
                 last_kf_t, last_kf_bytes = fold.t, fold.output_bytes
         batch.clear()
 
-    for draft in itertools.chain([start], drafts):
-        batch.append(draft)
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    try:
+        for draft in itertools.chain([start], drafts):
+            batch.append(draft)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
+    except Exception:
+        store.end_stream(stream.id, started + fold.t)  # what was stored stays, not left live
+        raise
     indexer.take(final=True).write(archive, stream.id)
     store.put_keyframe(stream.id, fold.seq, fold.t, fold.snapshot())
     store.end_stream(stream.id, started + fold.t)
