@@ -205,3 +205,17 @@ def test_a_private_streams_track_is_followed_with_the_channels_key(
     assert got.getvalue()[:4] == b"\x1a\x45\xdf\xa3"  # a WebM (EBML) file
     ws.close()
     pub.close()
+
+
+def test_a_configured_key_goes_only_to_the_configured_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from benchcast.transcribe import _key_for
+
+    monkeypatch.setenv("BENCHCAST_SERVER", "http://127.0.0.1:8000/")
+    monkeypatch.setenv("BENCHCAST_KEY", "bck_configured")
+    own = "http://127.0.0.1:8000/api/streams/abc/media/track.webm"
+    assert _key_for(own, None) == "bck_configured"
+    assert _key_for("http://elsewhere.test/api/streams/abc/media/track.webm", None) is None
+    assert _key_for("http://127.0.0.1:9000/api/streams/abc/media/track.webm", None) is None
+    assert _key_for("http://elsewhere.test/t.webm", "bck_given") == "bck_given"  # as told

@@ -233,6 +233,22 @@ def _track_url(path: Path) -> str:
     return f"{parts.scheme}://{parts.netloc}/api/streams/{segments[-1]}/media/track.webm"
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.replace("ws", "http", 1), parts.netloc
+
+
+def _key_for(track_url: str, given: str | None) -> str | None:
+    """The stream key to read the track with: ``--key`` as given; a configured key only for
+    the configured server's own track (it is never handed to another host)."""
+    if given:
+        return given
+    key, server = settings.resolve("key"), settings.resolve("server")
+    if key and server and _origin(track_url) == _origin(str(server)):
+        return str(key)
+    return None
+
+
 def cmd_transcribe(args: argparse.Namespace) -> int:
     from benchcast.cli import _control_socket
 
@@ -302,7 +318,7 @@ def _live(
                 dec.stdin,
                 alive=alive,
                 on_start=lambda t: t0.__setitem__(0, t),
-                key=settings.resolve("key", args.key) or None,
+                key=_key_for(url, args.key),
             )
         except TranscribeError as e:
             print(f"benchcast: {e}", file=sys.stderr)
@@ -349,7 +365,8 @@ def add_command(sub: Any) -> None:
     )
     p.add_argument(
         "--key",
-        help="the channel's stream key: a private stream's track needs it (env BENCHCAST_KEY)",
+        help="the channel's stream key: a private stream's track needs it (default: the "
+        "configured key, sent only to the configured server)",
     )
     p.add_argument("--language", help="the language spoken, e.g. en (default: detected)")
     p.add_argument(
