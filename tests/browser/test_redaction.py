@@ -277,7 +277,13 @@ def test_no_secret_in_any_form_or_channel_reaches_the_server_or_a_viewer(
     figure = page.locator('.rfig[data-figure="plot"]')
     figure.scroll_into_view_if_needed()
     figure.locator(".img-missing").wait_for()  # withheld: the viewer is told, not shown it
-    # The browser reports the withheld image's 404 as an error in the page: expected here.
+    # The browser reports the withheld image's 404 as an error in the page: expected here,
+    # and only for that image.
+    plot = next(e for e in bserver.events(stream.id) if e["data"].get("key") == "plot")
+    missing = [r.url for r in responses if r.status == 404]
+    assert missing and all(u.endswith("/blobs/" + plot["data"]["blob"]) for u in missing), missing
+    not_found = [e for e in page_errors if "404" in e]
+    assert len(not_found) == len(missing), page_errors
     page_errors[:] = [e for e in page_errors if "404" not in e]
     texts.append(page.inner_text("body"))
     received = b"".join(frames)
