@@ -102,6 +102,17 @@ def test_what_is_heard_is_redacted_stored_timed_and_found_by_search(
     assert f"/s/{sid}?t=101" in hits[0]["url"]
 
 
+def sine_voice(path: Path, seconds: int) -> Path:
+    """A WebM/Opus recording of a tone, cut in clusters as the studio's recorder cuts them."""
+    tone = f"sine=frequency=220:duration={seconds}"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", tone, "-c:a", "libopus",
+         "-b:a", "32k", "-live", "1", "-cluster_time_limit", "1000", str(path)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    return path
+
+
 def test_the_live_voice_track_is_followed_as_it_grows(
     server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -110,12 +121,7 @@ def test_the_live_voice_track_is_followed_as_it_grows(
     from benchcast.transcribe import Segment, _decoder, follow_track, transcribe
     from tests.server.test_media import _slices, _start, _stream, _studio
 
-    voice = tmp_path / "voice.webm"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:duration=12",
-         "-c:a", "libopus", "-b:a", "32k", "-live", "1", "-cluster_time_limit", "1000", str(voice)],
-        check=True, timeout=60,
-    )  # fmt: skip
+    voice = sine_voice(tmp_path / "voice.webm", 12)
     key, sid, pub = _stream(server, "follow")
     ws, _hello = _studio(server.url, sid, key)
     t0 = _start(ws)["t0"]
@@ -180,12 +186,7 @@ def test_a_private_streams_track_is_followed_with_the_channels_key(
     from benchcast.transcribe import TranscribeError, follow_track
     from tests.server.test_media import _slices, _start, _stream, _studio
 
-    voice = tmp_path / "voice.webm"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:duration=3",
-         "-c:a", "libopus", "-b:a", "32k", "-live", "1", "-cluster_time_limit", "1000", str(voice)],
-        check=True, timeout=60,
-    )  # fmt: skip
+    voice = sine_voice(tmp_path / "voice.webm", 3)
     key, sid, pub = _stream(server, "hush")
     auth = {"Authorization": f"Bearer {key}"}
     res = httpx.post(f"{server.url}/api/streams/{sid}/visibility", json={"visibility": "private"},
