@@ -26,3 +26,19 @@ def test_a_key_found_clean_is_scanned_again_once_a_secret_is_learned() -> None:
     redactor.scan([Raw(0.0, "note", "notes", {"text": f"API_KEY={value}"})])  # now it is
     again = redactor.scan([Raw(0.0, "run.start", "run:a", {"run": "a", "config": {value: 1}})])
     assert value not in again[0].data["config"]
+
+
+def test_a_masked_key_is_masked_alike_on_every_row_and_not_counted_again() -> None:
+    token = FAKE["github-token"]
+    redactor = Redactor(Scanner())
+    outs = [
+        redactor.scan([Raw(float(step), "metric", f"run:{token}", {"run": "a", "rows": [
+            {"step": step, "values": {f"loss/{token}": 1.0 / (step + 1)}}]})])
+        for step in range(4)
+    ]  # fmt: skip
+    metrics = [e for out in outs for e in out if e.kind == "metric"]
+    assert len({e.source for e in metrics}) == 1 and token not in metrics[0].source
+    names = {name for e in metrics for name in e.data["rows"][0]["values"]}
+    assert len(names) == 1 and token not in names.pop()
+    assert any(e.kind == "redacted" for e in outs[0])
+    assert not any(e.kind == "redacted" for out in outs[2:] for e in out)  # not on every row

@@ -584,6 +584,7 @@ class Redactor:
         self.clock = clock
         self.hidden = 0
         self._clean_keys: set[str] = set()
+        self._masked_keys: dict[str, str] = {}
         self._clean_generation = 0
         #: Where the known values came from, to gather them again when that changes.
         self._sources: tuple[known.Changes, Callable[[], list[str]]] | None = None
@@ -671,17 +672,26 @@ class Redactor:
         return True
 
     def _key(self, key: str, counts: Counter[str]) -> str:
-        """Keys are scanned too: metric names and config keys are text viewers see. They repeat
-        on every metric row, so clean ones are remembered until the scanner learns a secret."""
+        """Keys are scanned too: metric names, config keys and sources are text viewers see.
+        They repeat on every row or event, so each is remembered (clean, or as masked) until
+        the scanner learns a secret; a masked one is counted when first found, not again on
+        every row."""
         if self._clean_generation != self.scanner.generation:
             self._clean_keys.clear()
+            self._masked_keys.clear()
             self._clean_generation = self.scanner.generation
         if key in self._clean_keys:
             return key
+        masked = self._masked_keys.get(key)
+        if masked is not None:
+            return masked
         findings = self.scanner.find(key)
         if findings:
             counts.update(f.rule for f in findings)
-            return apply(key, findings)
+            masked = apply(key, findings)
+            if len(self._masked_keys) < MAX_CLEAN_KEYS:
+                self._masked_keys[key] = masked
+            return masked
         if len(self._clean_keys) < MAX_CLEAN_KEYS:
             self._clean_keys.add(key)
         return key
