@@ -162,7 +162,8 @@ def follow_track(
                     if client.get(stream_url).status_code == 404:
                         raise TranscribeError(
                             f"{stream_url}: no such stream, or a private one: give the "
-                            "channel's stream key (--key, or BENCHCAST_KEY)"
+                            "channel's stream key (--key; a configured key is sent only to "
+                            "the configured server)"
                         )
             else:
                 raise TranscribeError(f"{url}: {res.status_code} {res.text[:200]}")

@@ -50,13 +50,10 @@ def _source(source: str, counts: Counter[str]) -> str:
     on every event: clean ones are remembered."""
     if source in _clean_sources:
         return source
-    findings = scanner().find(source)
-    if findings:
-        counts.update(f.rule for f in findings)
-        return apply(source, findings)
-    if len(_clean_sources) < MAX_CLEAN_SOURCES:
+    masked: str = _value(source, counts)
+    if masked == source and len(_clean_sources) < MAX_CLEAN_SOURCES:
         _clean_sources.add(source)
-    return source
+    return masked
 
 
 def rescan_value(value: Any) -> Any:
